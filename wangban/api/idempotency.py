@@ -1,0 +1,121 @@
+"""`Idempotency-Key` on every POST of the API (API.md, Conventions).
+
+The first response is stored per caller, method, path and key for 24 hours. A repeat
+with the same key and body returns that response and does nothing again; the same key
+with another body is 409 `idempotency_key_reused`. The record and the view's writes
+share one transaction: a crash rolls back both, so a retry runs the request afresh,
+and a concurrent twin waits on the key's unique index and then replays the winner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from wangban.api.authentication import token_from_header, user_for_token
+from wangban.api.errors import error_response
+from wangban.api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def idempotency_exempt(view: Callable) -> Callable:
+    """Mark a view whose response must not be stored (it carries a secret, such as a
+    freshly issued token); the header is accepted and the request simply runs."""
+    view.idempotency_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def _scope(request: HttpRequest) -> str:
+    raw = token_from_header(request)
+    if raw is not None:
+        found = user_for_token(raw)
+        if found is not None:
+            return f"user:{found[0].pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"anon:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _is_exempt(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return True
+    view = match.func
+    return bool(
+        getattr(view, "idempotency_exempt", False)
+        or getattr(getattr(view, "cls", None), "idempotency_exempt", False)
+    )
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(
+        bytes(record.body), status=record.status_code, content_type=record.content_type
+    )
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or key is None or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if not key or len(key) > MAX_KEY_LENGTH:
+            return error_response(
+                400,
+                "validation_failed",
+                "Idempotency-Key 须为 1 至 255 个字符。",
+                {HEADER: ["长度须为 1 至 255 个字符。"]},
+            )
+        if _is_exempt(request):
+            return self.get_response(request)
+        try:
+            body_hash = hashlib.sha256(request.body).hexdigest()
+        except RequestDataTooBig:
+            return error_response(413, "payload_too_large", "上传内容过大。")
+        identity = {
+            "scope": _scope(request),
+            "method": request.method,
+            "path": request.path,
+            "key": key,
+        }
+        with transaction.atomic():
+            expired = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+            IdempotencyRecord.objects.filter(**identity, created_at__lt=expired).delete()
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(**identity, request_hash=body_hash)
+            except IntegrityError:
+                first = IdempotencyRecord.objects.get(**identity)
+                if first.request_hash != body_hash:
+                    return error_response(
+                        409,
+                        "idempotency_key_reused",
+                        "该 Idempotency-Key 已用于内容不同的请求，请换用新的键。",
+                    )
+                return _replay(first)
+            response = self.get_response(request)
+            if response.status_code >= 500 or response.streaming:
+                # Nothing of a failed request is kept, so that the retry runs afresh.
+                transaction.set_rollback(True)
+                return response
+            record.status_code = response.status_code
+            record.content_type = response.get("Content-Type", "")
+            record.body = response.content
+            record.save(update_fields=["status_code", "content_type", "body"])
+        return response

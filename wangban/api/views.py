@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from wangban.accounts.models import ApiToken
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label="用户名", max_length=150)
+    password = serializers.CharField(label="密码", max_length=128, trim_whitespace=False)
+
+
+TokenSerializer = inline_serializer(
+    "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+)
+
+
+class TokenView(APIView):
+    """Issue a bearer token (`POST`) or revoke the one in use (`DELETE`).
+
+    The token response is never stored for Idempotency-Key replay: it carries the
+    only copy of the secret. A retried request simply issues another token.
+    """
+
+    throttle_scope = "auth"
+    idempotency_exempt = True
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(request=TokenRequestSerializer, responses={201: TokenSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("用户名或密码错误。")
+        token, raw = ApiToken.issue(user)  # type: ignore[arg-type]
+        return Response(
+            {"token": raw, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            request.auth.revoke()
+        return Response(status=status.HTTP_204_NO_CONTENT)

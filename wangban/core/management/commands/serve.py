@@ -1,0 +1,81 @@
+"""Serve wangban: the WSGI server, the task worker and the periodic-job loop together.
+
+`make run` uses this; Ctrl-C (or SIGTERM) stops all three. In production run the
+three as separate services instead (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "启动 WSGI 服务、后台任务进程和定时任务循环；Ctrl-C 一并停止。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--period", type=int, default=60, help="seconds between runs of the periodic jobs"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        python = sys.executable
+        children = [
+            subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+                [
+                    python, "-m", "granian", "--interface", "wsgi",
+                    "--host", options["host"], "--port", str(options["port"]),
+                    "--workers", str(options["workers"]), "--no-ws",
+                    "config.wsgi:application",
+                ]
+            ),
+            subprocess.Popen([python, "manage.py", "db_worker"]),  # noqa: S603
+        ]
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        self.stdout.write(f"网办已启动：http://{options['host']}:{options['port']}/ （Ctrl-C 停止）")
+        next_run = 0.0
+        try:
+            while not stopping:
+                if any(child.poll() is not None for child in children):
+                    self.stderr.write("a child process exited; stopping")
+                    break
+                if time.monotonic() >= next_run:
+                    self.run_periodic_jobs()
+                    next_run = time.monotonic() + options["period"]
+                time.sleep(0.5)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("已停止。")
+
+    def run_periodic_jobs(self) -> None:
+        """Each periodic job is an idempotent management command (DESIGN.md §2)."""
+        for name in settings.WANGBAN_PERIODIC_COMMANDS:
+            try:
+                call_command(name)
+            except Exception as exc:  # a failing job must not stop the server
+                self.stderr.write(f"periodic job {name} failed: {exc}")
