@@ -1,24 +1,68 @@
-"""Test-wide settings: a fast password hasher, and plain HTTP in the test client
-(production settings redirect to HTTPS; TLS itself is tested through check --deploy)."""
+"""Test-wide settings: production settings (see pyproject's pytest env) with a fast
+password hasher, static files from the finders, and Chromium for browser journeys."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Set before anything (the live server included) reads them.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
-
-
-@pytest.fixture(autouse=True)
-def _test_settings(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SECURE_SSL_REDIRECT = False
     # The hashed-manifest storage needs `collectstatic` first; tests use the finders.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()  # rate-limit counters must not leak from one test into the next
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download is not used)."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that tests
+    # make between page actions are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page (phone-sized, Chinese) that fails the test on any console
+    error, which includes every Content-Security-Policy violation."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], errors  # noqa: S101

@@ -50,7 +50,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not (DEMO or DEBUG):
         raise ImproperlyConfigured("SECRET_KEY must be set outside demo and debug mode.")
-    SECRET_KEY = "demo-only-insecure-secret-key-" + "x" * 40  # noqa: S105 - refused in production
+    SECRET_KEY = "demo-only-insecure-secret-key-" + "x" * 40
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,8 +136,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -77,14 +77,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None  # a real server error: Django's handler500 answers and logs it
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(int(exc.wait))
+    wait = getattr(exc, "wait", None)  # set by Throttled
+    if wait is not None:
+        headers["Retry-After"] = str(int(wait))
     set_rollback()
-    for cls, code, message in _DRF_ERRORS:
-        if isinstance(exc, cls):
-            break
-    else:
-        code, message = "error", "请求无法处理。"
+    code, message = next(
+        ((code, message) for cls, code, message in _DRF_ERRORS if isinstance(exc, cls)),
+        ("error", "请求无法处理。"),
+    )
     fields: dict[str, list[str]] = {}
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)

@@ -23,3 +23,6 @@ class IdempotencyRecord(models.Model):
                 fields=["scope", "method", "path", "key"], name="idempotency_unique_key"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,9 +20,9 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(label="密码", max_length=128, trim_whitespace=False)
 
 
-TokenSerializer = inline_serializer(
-    "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
-)
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(label="访问令牌", help_text="只在签发时返回一次")
+    expires_at = serializers.DateTimeField(label="过期时间")
 
 
 class TokenView(APIView):
@@ -52,10 +52,9 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise AuthenticationFailed("用户名或密码错误。")
-        token, raw = ApiToken.issue(user)  # type: ignore[arg-type]
-        return Response(
-            {"token": raw, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
-        )
+        token, raw = ApiToken.issue(user)
+        body = TokenSerializer({"token": raw, "expires_at": token.expires_at}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:

@@ -39,7 +39,11 @@ def toggle_elder_mode(request: HttpRequest) -> HttpResponse:
         response.delete_cookie(ELDER_COOKIE)
     else:
         response.set_cookie(
-            ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            ELDER_COOKIE,
+            "1",
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
             secure=request.is_secure(),
         )
     return response

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
-from django.db import DatabaseError
 from django.test import Client
 
 

@@ -34,9 +34,18 @@ class Command(BaseCommand):
         children = [
             subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
                 [
-                    python, "-m", "granian", "--interface", "wsgi",
-                    "--host", options["host"], "--port", str(options["port"]),
-                    "--workers", str(options["workers"]), "--no-ws",
+                    python,
+                    "-m",
+                    "granian",
+                    "--interface",
+                    "wsgi",
+                    "--host",
+                    options["host"],
+                    "--port",
+                    str(options["port"]),
+                    "--workers",
+                    str(options["workers"]),
+                    "--no-ws",
                     "config.wsgi:application",
                 ]
             ),
@@ -50,7 +59,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        self.stdout.write(f"网办已启动：http://{options['host']}:{options['port']}/ （Ctrl-C 停止）")
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(f"网办已启动：{url} （Ctrl-C 停止）")
         next_run = 0.0
         try:
             while not stopping:

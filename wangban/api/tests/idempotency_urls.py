@@ -1,0 +1,31 @@
+"""A tiny API used only by the idempotency tests: each POST writes a row."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from wangban.accounts.models import User
+
+
+class CreateUser(APIView):
+    def post(self, request: Request) -> Response:
+        created = User.objects.create(username=str(request.data.get("username")))  # type: ignore[union-attr]
+        return Response({"id": str(created.pk), "username": created.username}, status=201)
+
+
+class CreateThenCrash(APIView):
+    def post(self, request: Request) -> Response:
+        User.objects.create(username=str(request.data.get("username")))  # type: ignore[union-attr]
+        raise RuntimeError("crash after the write")
+
+
+urlpatterns = [
+    path("api/v1/test-users", CreateUser.as_view()),
+    path("api/v1/test-crash", CreateThenCrash.as_view()),
+    path("api/v1/", include("wangban.api.urls")),
+]
+
+handler500 = "wangban.core.views.server_error"
