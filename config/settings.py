@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wangban.core",
     "wangban.accounts",
+    "wangban.audit",
     "wangban.api",
     "wangban.portal",
     "wangban.workbench",

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from wangban.workbench import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="workbench:login"), name="logout"),
+    path("audit/", include("wangban.workbench.urls_audit")),
 ]

@@ -31,24 +31,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
+        granian = (
+            f"-m granian --interface wsgi --host {options['host']} --port {options['port']} "
+            f"--workers {options['workers']} --blocking-threads 4 --no-ws config.wsgi:application"
+        )
         children = [
-            subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-                [
-                    python,
-                    "-m",
-                    "granian",
-                    "--interface",
-                    "wsgi",
-                    "--host",
-                    options["host"],
-                    "--port",
-                    str(options["port"]),
-                    "--workers",
-                    str(options["workers"]),
-                    "--no-ws",
-                    "config.wsgi:application",
-                ]
-            ),
+            subprocess.Popen([python, *granian.split()]),  # noqa: S603 - no shell
             subprocess.Popen([python, "manage.py", "db_worker"]),  # noqa: S603
         ]
         stopping = False

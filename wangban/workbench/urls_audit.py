@@ -1,0 +1,5 @@
+"""Audit pages of the workbench (supervisors and centre admins)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
