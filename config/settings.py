@@ -255,3 +255,13 @@ LOGIN_REDIRECT_URL = "workbench:home"
 # Idempotent management commands that the scheduler (cron, a systemd timer, or the loop
 # of `manage.py serve`) runs every minute.
 WANGBAN_PERIODIC_COMMANDS = ["purge_idempotency"]
+
+# Personal data at rest (wangban/core/pii.py): SM4-GCM keys as "id:base64,id:base64" (the
+# first encrypts, all decrypt) and the fixed key of the lookup digest. Demo mode derives both.
+WANGBAN_PII_KEYS = os.environ.get("WANGBAN_PII_KEYS", "")
+WANGBAN_PII_DIGEST_KEY = os.environ.get("WANGBAN_PII_DIGEST_KEY", "")
+if not (DEMO or DEBUG) and not (WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY):
+    raise ImproperlyConfigured(
+        "WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY must be set outside demo and debug mode "
+        "(python -c 'import base64,secrets; print(base64.b64encode(secrets.token_bytes(16)))')."
+    )

@@ -3,11 +3,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date as date_type
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
-from datetime import time
-
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone

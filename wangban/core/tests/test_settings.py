@@ -15,6 +15,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "banshi.example.gov.cn",
     "DATABASE_URL": "sqlite:///:memory:",
+    "WANGBAN_PII_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZg==",
+    "WANGBAN_PII_DIGEST_KEY": "ZGlnZXN0LWtleS10ZXN0cw==",
 }
 
 
@@ -25,6 +27,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "SECRET_KEY",
         "SECURE_SSL_REDIRECT",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "WANGBAN_PII_KEYS",
+        "WANGBAN_PII_DIGEST_KEY",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
@@ -62,6 +66,13 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = manage("check", **env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_pii_keys() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "WANGBAN_PII_DIGEST_KEY"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY must be set" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused() -> None:
