@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 
-# Each loader creates its part of the city and returns a short summary.
-DEMO_LOADERS: list[Callable[[], str]] = []
+# Each loader creates its part of the city and returns a short summary; in this order,
+# because later parts (items, cases) need the earlier ones (departments, people).
+DEMO_LOADERS = ["wangban.accounts.demo.load_accounts"]
+
+
+def _loader(path: str) -> Callable[[], str]:
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)  # type: ignore[no-any-return]
 
 
 def load_demo_city() -> str:
-    parts = [loader() for loader in DEMO_LOADERS]
-    return "；".join(parts) if parts else "空城市（尚无演示数据）"
+    return "；".join(_loader(path)() for path in DEMO_LOADERS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric, uscc  # GB 11643, GB 32100
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from wangban.core.errors import InvalidInput
@@ -19,7 +19,7 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 def clean_resident_id(value: str, *, field: str = "id_number") -> str:
     """A valid 18-digit resident identity number in canonical form (upper-case X)."""
-    number = ric.compact(value or "").upper()
+    number = re.sub(r"[\s-]", "", value or "").upper()
 
     def refuse(message: str) -> InvalidInput:
         return InvalidInput(message, fields={field: [message]})
@@ -39,7 +39,7 @@ def clean_resident_id(value: str, *, field: str = "id_number") -> str:
 
 def clean_credit_code(value: str, *, field: str = "credit_code") -> str:
     """A valid 18-character unified social credit code (GB 32100)."""
-    code = uscc.compact(value or "").upper()
+    code = re.sub(r"[\s-]", "", value or "").upper()
 
     def refuse(message: str) -> InvalidInput:
         return InvalidInput(message, fields={field: [message]})
