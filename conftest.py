@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from wangban.core.calendar import invalidate_calendar_cache
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Set before anything (the live server included) reads them.
@@ -24,7 +26,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    cache.clear()  # rate-limit counters must not leak from one test into the next
+    # Nothing cached may leak from one test into the next: rate-limit counters, and the
+    # working-day calendar (built from holiday rows that the test database rolls back).
+    cache.clear()
+    invalidate_calendar_cache()
 
 
 CHROMIUM = "/usr/bin/chromium"

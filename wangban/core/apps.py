@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "基础设施"
 
     def ready(self) -> None:
-        from wangban.core import checks  # noqa: F401 - registers the system checks
+        from wangban.core import calendar_checks, checks  # noqa: F401 - registers the checks
