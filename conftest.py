@@ -17,7 +17,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Set before anything (the live server included) reads them.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # The hashed-manifest storage needs `collectstatic` first; tests use the finders.
+    # The hashed-manifest storage needs `collectstatic` first; tests use the finders, and
+    # WhiteNoise serves from them too (a fresh checkout has no collected files).
+    settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -8,12 +8,15 @@ together with production settings (a public host name).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from wangban.accounts.passwords import password_validators
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("WANGBAN_VAR_DIR", BASE_DIR / "var"))
@@ -63,6 +66,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",  # login lockout after repeated failures
+    "django_otp",  # second factor (TOTP) for staff
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "wangban.core",
@@ -82,10 +88,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Login security (wangban/accounts/middleware.py): idle timeout, then the second factor
+    # for the workbench, then a forced change of an expired password.
+    "wangban.accounts.middleware.IdleTimeoutMiddleware",
+    "wangban.accounts.middleware.SecondFactorMiddleware",
+    "wangban.accounts.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wangban.core.middleware.NoStoreMiddleware",
     "wangban.api.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 answer
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,19 +144,47 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes watches every authenticate() call (pages and API token alike) and refuses it
+# while locked; it must come first. The real check is Django's ModelBackend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Password policy (wangban/accounts/passwords.py): "asvs" (OWASP ASVS: 12 to 128 characters,
+# not a common password, no composition rules, no rotation) or "dengbao" (等保 2.0: 8 or more
+# characters of 3 of 4 kinds, changed every WANGBAN_PASSWORD_MAX_AGE_DAYS days).
+WANGBAN_PASSWORD_POLICY = os.environ.get("WANGBAN_PASSWORD_POLICY", "asvs")
+WANGBAN_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("WANGBAN_PASSWORD_MAX_AGE_DAYS", "90"))
+AUTH_PASSWORD_VALIDATORS = password_validators(
+    WANGBAN_PASSWORD_POLICY, max_age_days=WANGBAN_PASSWORD_MAX_AGE_DAYS
+)
+
+# Lockout (django-axes): WANGBAN_LOGIN_FAILURE_LIMIT failures lock that user name *from that
+# address* for WANGBAN_LOGIN_LOCKOUT_MINUTES. Not by address alone (a government office
+# behind one NAT address would lock itself out), not by user name alone (anyone anywhere
+# could lock any citizen out by typing their user name five times).
+AXES_FAILURE_LIMIT = int(os.environ.get("WANGBAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WANGBAN_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock lasts exactly the cool-off
+AXES_LOCKOUT_CALLABLE = "wangban.accounts.lockout.lockout_response"  # Chinese page, API 429
+
+# Sessions end when the browser closes and after this many idle minutes (NIST SP 800-63B
+# AAL2: 30); staff are users with a department.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+WANGBAN_STAFF_IDLE_MINUTES = int(os.environ.get("WANGBAN_STAFF_IDLE_MINUTES", "30"))
+WANGBAN_APPLICANT_IDLE_MINUTES = int(os.environ.get("WANGBAN_APPLICANT_IDLE_MINUTES", "30"))
+
+# TOTP second factor: the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "网办"
+
+# SMS gateway plugin (wangban/accounts/sms.py); "local" is the offline development gateway.
+WANGBAN_SMS_GATEWAY = os.environ.get("WANGBAN_SMS_GATEWAY", "local")
 
 # Language and time: Chinese first, Beijing time.
 LANGUAGE_CODE = "zh-hans"

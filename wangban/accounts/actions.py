@@ -161,7 +161,7 @@ def do_register_legal_person(
     *, owner: User, name: str, credit_code: str, representative_name: str
 ) -> LegalPerson:
     """A verified person registers the company they represent."""
-    person = getattr(owner, "person", None)
+    person = Person.objects.filter(user=owner).first()  # fresh: the level may just have changed
     if person is None or person.real_name_level < RealNameLevel.IDENTITY_VERIFIED:
         raise Forbidden("请先完成实名认证，再登记法人。", code="verification_required")
     name = _required(name, "name", "法人名称")
@@ -398,3 +398,187 @@ def do_revoke_role(grant: RoleGrant, *, actor: User) -> None:
     _audit(
         "role.revoke", actor=actor, obj=user, before={"role": role, "department": department.code}
     )
+
+
+# Login security: password change and reset, second factor ---------------------------------
+# (issue 3; wangban/accounts/{passwords,middleware,lockout,otp,sms}.py hold the rest)
+
+PASSWORD_RESET_SESSION_KEY = "wangban_password_reset"  # noqa: S105 (a session key name)
+PASSWORD_RESET_CODE_MINUTES = 10
+PASSWORD_RESET_MAX_ATTEMPTS = 5
+PASSWORD_RESET_REQUESTS_PER_HOUR = 5
+
+
+@transaction.atomic
+def do_change_password(
+    user: User, *, old_password: str, new_password: str, request: HttpRequest | None = None
+) -> User:
+    """The signed-in user changes their password (等保: 口令定期更换). The caller keeps the
+    session with `update_session_auth_hash`; every other session of the user ends."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password or ""):
+        message = "当前密码不正确。"
+        raise InvalidInput(message, fields={"old_password": [message]})
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _audit("auth.password_change", actor=user, obj=user, request=request)
+    return user
+
+
+def _reset_code_digest(salt: str, code: str) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("wangban.password_reset", f"{salt}:{code}").hexdigest()
+
+
+def start_password_reset(
+    session: Any, *, username: str, phone: str, request: HttpRequest | None = None
+) -> None:
+    """Send a 6-digit code to the account's mobile if user name and mobile match an active
+    account, and keep its digest in `session` for 10 minutes and 5 attempts. The outcome is
+    the same whether or not they match (the page must not reveal whether an account
+    exists): without a match the session holds the digest of a code nobody was sent."""
+    import hashlib
+    import secrets
+
+    from django.core.cache import cache
+
+    from wangban.accounts.sms import send_sms
+
+    username = _required(username, "username", "用户名")
+    phone = clean_mobile(phone)
+    throttle_key = "wangban:password-reset:" + hashlib.sha256(username.lower().encode()).hexdigest()
+    requests = cache.get(throttle_key, 0)
+    if requests >= PASSWORD_RESET_REQUESTS_PER_HOUR:
+        message = "获取验证码过于频繁，请一小时后再试。"
+        raise InvalidInput(message, code="rate_limited", fields={"username": [message]})
+    cache.set(throttle_key, requests + 1, 3600)
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    matches = user is not None and bool(user.phone) and user.phone == phone
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    session[PASSWORD_RESET_SESSION_KEY] = {
+        "user_id": user.pk if matches and user is not None else None,
+        "salt": salt,
+        "digest": _reset_code_digest(salt, code),
+        "expires": int(timezone.now().timestamp()) + PASSWORD_RESET_CODE_MINUTES * 60,
+        "attempts": 0,
+    }
+    if matches:
+        send_sms(
+            phone,
+            f"【网办】您正在重置登录密码，验证码 {code}，{PASSWORD_RESET_CODE_MINUTES} 分钟内有效。"
+            "如非本人操作，请忽略本短信，不要把验证码告诉任何人。",
+        )
+        with transaction.atomic():
+            _audit("auth.password_reset_request", actor=None, obj=user, request=request)
+
+
+def check_password_reset_code(session: Any, code: str) -> User:
+    """The account whose reset code this is, or InvalidInput (field `code`): not started,
+    expired, wrong (each wrong code counts) or too many attempts (the code is then void)."""
+    from django.utils.crypto import constant_time_compare
+
+    def refuse(message: str, error_code: str) -> InvalidInput:
+        return InvalidInput(message, code=error_code, fields={"code": [message]})
+
+    state = session.get(PASSWORD_RESET_SESSION_KEY)
+    if not isinstance(state, dict):
+        raise refuse("请先填写用户名和手机号码获取验证码。", "reset_not_started")
+    if int(timezone.now().timestamp()) >= state["expires"]:
+        session.pop(PASSWORD_RESET_SESSION_KEY, None)
+        raise refuse("验证码已过期，请重新获取。", "code_expired")
+    if state["attempts"] >= PASSWORD_RESET_MAX_ATTEMPTS:
+        session.pop(PASSWORD_RESET_SESSION_KEY, None)
+        raise refuse("验证码错误次数过多，请重新获取。", "too_many_attempts")
+    code = (code or "").strip()
+    right = constant_time_compare(_reset_code_digest(state["salt"], code), state["digest"])
+    user = User.objects.filter(pk=state["user_id"], is_active=True).first()
+    if right and user is not None:
+        return user
+    state["attempts"] += 1
+    remaining = PASSWORD_RESET_MAX_ATTEMPTS - state["attempts"]
+    if remaining <= 0:
+        session.pop(PASSWORD_RESET_SESSION_KEY, None)
+        raise refuse("验证码错误次数过多，请重新获取。", "too_many_attempts")
+    session[PASSWORD_RESET_SESSION_KEY] = state
+    raise refuse(f"验证码不正确，还可以再试 {remaining} 次。", "code_invalid")
+
+
+def do_reset_password(
+    session: Any, *, code: str, new_password: str, request: HttpRequest | None = None
+) -> User:
+    """Set a new password with the SMS code of `start_password_reset`. Ends the user's other
+    sessions (the password hash changes) and lifts a lockout of the user name."""
+    user = check_password_reset_code(session, code)  # counts the attempt even if we fail below
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        _check_password(new_password, user)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _audit("auth.password_reset", actor=user, obj=user, request=request)
+    session.pop(PASSWORD_RESET_SESSION_KEY, None)
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=user.get_username())
+    return user
+
+
+@transaction.atomic
+def do_start_totp_enrolment(user: User) -> Any:
+    """A new, unconfirmed TOTP device for `user` (any earlier unconfirmed one is dropped)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from wangban.accounts.otp import DEVICE_NAME
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+def do_confirm_totp(user: User, *, token: str, request: HttpRequest | None = None) -> Any:
+    """Confirm the device being enrolled with a code from the app; it replaces any earlier
+    device of the user. The caller marks the session verified (`django_otp.login`)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():  # commits a failed try too: django-otp's throttle counts it
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-pk")
+            .first()
+        )
+        if device is None:
+            raise Conflict("请重新开始绑定身份验证器。", code="enrolment_not_started")
+        confirmed = device.verify_token((token or "").strip())
+        if confirmed:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            _audit(
+                "auth.otp_enrol", actor=user, obj=user, after={"device": "totp"}, request=request
+            )
+    if not confirmed:
+        message = "验证码不正确，请输入身份验证器中当前显示的 6 位数字。"
+        raise InvalidInput(message, fields={"token": [message]})
+    return device
+
+
+def do_verify_second_factor(user: User, *, token: str, request: HttpRequest | None = None) -> Any:
+    """The confirmed device that accepts `token`, or None (a failure is audited; django-otp
+    slows down repeated failures per device)."""
+    from django_otp import verify_token
+
+    from wangban.accounts.otp import confirmed_device
+
+    device = confirmed_device(user)
+    if device is None:
+        return None
+    verified = verify_token(user, device.persistent_id, (token or "").strip())
+    if verified is None:
+        with transaction.atomic():
+            from wangban.audit.actions import record
+
+            record("auth.otp_failed", actor=user, obj=user, request=request, outcome="failure")
+    return verified

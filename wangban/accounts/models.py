@@ -122,6 +122,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # Set whenever a password is set (wangban.accounts.passwords.PasswordAgeValidator); the
+    # 等保 policy makes a password older than WANGBAN_PASSWORD_MAX_AGE_DAYS be changed.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"

@@ -111,7 +111,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="workbench:login")
 def staff_create(request: HttpRequest) -> HttpResponse:
     departments = managed_departments(request.user)
-    form = StaffForm(request.POST or None, departments=departments)
+    # A department admin usually manages one department: choose it for them.
+    only = departments.first() if departments.count() == 1 else None
+    form = StaffForm(request.POST or None, departments=departments, initial={"department": only})
     if request.method == "POST" and form.is_valid():
         try:
             user = actions.do_create_staff(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]

@@ -7,11 +7,16 @@ from django.test import Client
 
 from wangban.accounts.choices import Role
 from wangban.accounts.models import Department, RoleGrant, User
+from wangban.accounts.roles import user_has_role
+from wangban.accounts.tests.helpers import force_login_verified
 from wangban.conftest import City
 
 
 def as_user(client: Client, user: User | None) -> Client:
-    if user is not None:
+    """Sign in; centre admins must have given their second factor (TOTP)."""
+    if user is not None and user_has_role(user, Role.CENTRE_ADMIN):
+        force_login_verified(client, user)
+    elif user is not None:
         client.force_login(user)
     return client
 
