@@ -36,9 +36,9 @@ class LocalVerifier:
     """Development verifier: no real check. Names ending in 冒用 are refused, so that the
     refusal path can be exercised offline."""
 
-    code = "local"
-    label = "本地开发核验（未连接公安身份核验服务，不作真实核验）"
-    is_development = True
+    code: ClassVar[str] = "local"
+    label: ClassVar[str] = "本地开发核验（未连接公安身份核验服务，不作真实核验）"
+    is_development: ClassVar[bool] = True
 
     def verify(self, real_name: str, id_number: str) -> Verification:
         logger.warning("identity verified by the LOCAL DEVELOPMENT verifier: nothing was checked")

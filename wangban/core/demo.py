@@ -13,7 +13,7 @@ DEMO_LOADERS = ["wangban.accounts.demo.load_accounts"]
 
 def _loader(path: str) -> Callable[[], str]:
     module, _, name = path.rpartition(".")
-    return getattr(import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(import_module(module), name)
 
 
 def load_demo_city() -> str:

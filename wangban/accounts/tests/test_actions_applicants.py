@@ -163,7 +163,7 @@ def grant(company: LegalPerson, **extra: object) -> AgentGrant:
 def test_agent_grant_and_revocation(company: LegalPerson) -> None:
     created = grant(company, item_codes=[" A1 ", "B2", "A1"])
     assert created.item_codes == ["A1", "B2"]
-    assert AuditEvent.objects.get(action="agent.grant").after["agent"] == "li"
+    assert (AuditEvent.objects.get(action="agent.grant").after or {})["agent"] == "li"
     actions.do_revoke_agent(created, actor=company.owner)
     with pytest.raises(Conflict):
         actions.do_revoke_agent(created, actor=company.owner)

@@ -32,7 +32,7 @@ def test_load_demo_is_refused_outside_demo_mode() -> None:
     assert counts() == (0, 0, 0, 0, 0, 0, 0)
 
 
-def test_demo_city_is_complete_and_idempotent(settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_city_is_complete_and_idempotent(settings) -> None:
     settings.DEMO = True
     call_command("load_demo", verbosity=0)
     first = counts()
@@ -57,7 +57,7 @@ def test_demo_city_is_complete_and_idempotent(settings) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize("username", [*ROLE_ACCOUNTS, "applicant", "agent"])
-def test_every_demo_login_works(settings, username: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_demo_login_works(settings, username: str) -> None:
     settings.DEMO = True
     call_command("load_demo", verbosity=0)
     user = User.objects.get(username=username)
@@ -69,7 +69,7 @@ def test_every_demo_login_works(settings, username: str) -> None:  # type: ignor
         assert grant.department.name == expected
 
 
-def test_demo_applicants_and_the_agent_grant(settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_applicants_and_the_agent_grant(settings) -> None:
     settings.DEMO = True
     call_command("load_demo", verbosity=0)
     applicant = User.objects.get(username="applicant")

@@ -79,7 +79,7 @@ def test_a_crash_keeps_neither_the_write_nor_the_key(caller: APIClient) -> None:
     assert IdempotencyRecord.objects.count() == 0
 
 
-def test_a_key_older_than_24_hours_is_forgotten(caller: APIClient, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_older_than_24_hours_is_forgotten(caller: APIClient, settings) -> None:
     settings.WANGBAN_APPLICANT_IDLE_MINUTES = 2 * 24 * 60  # stay signed in across the day
     post(caller, "first")
     with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):

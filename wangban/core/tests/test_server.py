@@ -34,7 +34,7 @@ def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local URL
+        with urllib.request.urlopen(url, timeout=5) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -55,7 +55,7 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
 def test_readyz_is_503_when_the_database_is_down(tmp_path: Path) -> None:
     port = free_port()
     env = demo_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing")
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -87,12 +87,10 @@ def test_readyz_is_503_when_the_database_is_down(tmp_path: Path) -> None:
 def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     env = demo_env(tmp_path)
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    subprocess.run(  # noqa: S603
-        [*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
-    serve = subprocess.Popen(  # noqa: S603
+    serve = subprocess.Popen(
         [*manage, "serve", "--port", str(port), "--workers", "1"],
         cwd=ROOT,
         env=env,
@@ -107,7 +105,7 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert "演示环境" in html
         assert get(f"http://127.0.0.1:{port}/static/wangban/css/wangban.css")[0] == 200
         workers = subprocess.run(
-            ["pgrep", "-f", "manage.py db_worker", "-P", str(serve.pid)],  # noqa: S607
+            ["pgrep", "-f", "manage.py db_worker", "-P", str(serve.pid)],
             capture_output=True,
             text=True,
             check=False,
@@ -121,10 +119,10 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert serve.returncode == 0
     assert "已停止" in output
     assert (
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             ["pgrep", "-P", str(serve.pid)],
             capture_output=True,
-            check=False,  # noqa: S607
+            check=False,
         ).returncode
         == 1
     )

@@ -31,7 +31,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "WANGBAN_PII_DIGEST_KEY",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
-    return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**clean, **env},

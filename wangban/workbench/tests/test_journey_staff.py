@@ -12,7 +12,7 @@ from wangban.conftest import City
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_department_admin_manages_staff(page, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_department_admin_manages_staff(page, city: City) -> None:
     page.goto("/workbench/staff/")
     page.get_by_label("用户名").fill("transport_admin")
     page.get_by_label("密码").fill("staff-password-123")
