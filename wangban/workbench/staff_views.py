@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 from wangban.accounts import actions
 from wangban.accounts.access import can_grant_role, is_centre_admin
 from wangban.accounts.choices import Level, Role
+from wangban.accounts.forms import add_domain_error
 from wangban.accounts.models import Department, RoleGrant, User
 from wangban.accounts.roles import departments_where
 from wangban.core.errors import DomainError
-from wangban.workbench.forms_util import add_domain_error
 
 
 def managed_departments(user: Any) -> QuerySet[Department]:

@@ -230,3 +230,22 @@ def test_centre_admin_edits_a_department(client: Client, city: City) -> None:
     assert response.status_code == 302
     department = Department.objects.get(code="D01")
     assert (department.name, department.entrusts_acceptance) == ("市交通运输局（改）", True)
+
+
+@pytest.mark.parametrize(
+    ("caller", "visible", "hidden"),
+    [
+        ("transport_clerk", ["修改密码"], ["工作人员", "部门", "审计日志"]),
+        ("transport_admin", ["工作人员", "修改密码"], ["部门", "审计日志"]),
+        ("supervisor", ["审计日志"], ["工作人员", "部门"]),
+        ("centre_admin", ["工作人员", "部门", "审计日志"], []),
+    ],
+)
+def test_home_shows_the_sections_of_the_callers_roles(
+    client: Client, city: City, caller: str, visible: list[str], hidden: list[str]
+) -> None:
+    html = as_user(client, getattr(city, caller)).get("/workbench/").content.decode()
+    for label in visible:
+        assert f">{label}</a></h2>" in html
+    for label in hidden:
+        assert f">{label}</a></h2>" not in html

@@ -1,0 +1,46 @@
+"""The workbench's sections, each shown only to the roles that may open it. The pages
+still check access themselves; this only keeps people from links they cannot follow."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from wangban.accounts.choices import Role
+from wangban.accounts.roles import user_has_role
+
+
+class Section(NamedTuple):
+    url_name: str
+    label: str
+    description: str
+    roles: tuple[Role, ...]  # empty: every staff member
+
+
+SECTIONS = [
+    Section(
+        "workbench:staff-list",
+        "工作人员",
+        "添加工作人员，授予和撤销角色。",
+        (Role.DEPT_ADMIN, Role.CENTRE_ADMIN),
+    ),
+    Section(
+        "workbench:department-list",
+        "部门",
+        "维护部门树、信用代码和一窗受理委托。",
+        (Role.CENTRE_ADMIN,),
+    ),
+    Section(
+        "workbench:audit-list",
+        "审计日志",
+        "按人员、对象、操作和时段查询留痕，导出表格。",
+        (Role.SUPERVISOR, Role.CENTRE_ADMIN),
+    ),
+    Section("workbench:password-change", "修改密码", "定期更换密码，保护账户安全。", ()),
+    Section(
+        "workbench:otp-enrol", "身份验证器", "绑定手机身份验证器（TOTP），登录时输入动态码。", ()
+    ),
+]
+
+
+def sections_for(user: Any) -> list[Section]:
+    return [s for s in SECTIONS if not s.roles or user_has_role(user, *s.roles)]
