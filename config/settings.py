@@ -306,3 +306,4 @@ if not (DEMO or DEBUG) and not (WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY):
         "WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY must be set outside demo and debug mode "
         "(python -c 'import base64,secrets; print(base64.b64encode(secrets.token_bytes(16)))')."
     )
+WANGBAN_IDENTITY_VERIFIER = os.environ.get("WANGBAN_IDENTITY_VERIFIER", "local")
