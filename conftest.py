@@ -16,6 +16,7 @@ from wangban.core.calendar import invalidate_calendar_cache
 def pytest_configure(config: pytest.Config) -> None:
     # Set before anything (the live server included) reads them.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The hashed-manifest storage needs `collectstatic` first; tests use the finders, and
     # WhiteNoise serves from them too (a fresh checkout has no collected files).

@@ -295,7 +295,8 @@ LOGIN_REDIRECT_URL = "workbench:home"
 
 # Idempotent management commands that the scheduler (cron, a systemd timer, or the loop
 # of `manage.py serve`) runs every minute.
-WANGBAN_PERIODIC_COMMANDS = ["purge_idempotency"]
+# `verify_audit` is heavier: run it daily from cron (docs/audit.md).
+WANGBAN_PERIODIC_COMMANDS = ["purge_idempotency", "chain_audit", "sign_audit_heads"]
 
 # Personal data at rest (wangban/core/pii.py): SM4-GCM keys as "id:base64,id:base64" (the
 # first encrypts, all decrypt) and the fixed key of the lookup digest. Demo mode derives both.
@@ -307,3 +308,8 @@ if not (DEMO or DEBUG) and not (WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY):
         "(python -c 'import base64,secrets; print(base64.b64encode(secrets.token_bytes(16)))')."
     )
 WANGBAN_IDENTITY_VERIFIER = os.environ.get("WANGBAN_IDENTITY_VERIFIER", "local")
+
+# The HMAC key that signs audit chain heads (docs/audit.md); keep it off the database host.
+WANGBAN_AUDIT_SIGNING_KEY = os.environ.get("WANGBAN_AUDIT_SIGNING_KEY", "")
+if not (DEMO or DEBUG) and not WANGBAN_AUDIT_SIGNING_KEY:
+    raise ImproperlyConfigured("WANGBAN_AUDIT_SIGNING_KEY must be set outside demo and debug mode.")

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:///:memory:",
     "WANGBAN_PII_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZg==",
     "WANGBAN_PII_DIGEST_KEY": "ZGlnZXN0LWtleS10ZXN0cw==",
+    "WANGBAN_AUDIT_SIGNING_KEY": "a-production-audit-signing-key",
 }
 
 
@@ -29,6 +30,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "DJANGO_ALLOW_ASYNC_UNSAFE",
         "WANGBAN_PII_KEYS",
         "WANGBAN_PII_DIGEST_KEY",
+        "WANGBAN_AUDIT_SIGNING_KEY",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
@@ -73,6 +75,13 @@ def test_production_refuses_to_start_without_pii_keys() -> None:
     result = manage("check", **env)
     assert result.returncode != 0
     assert "WANGBAN_PII_KEYS and WANGBAN_PII_DIGEST_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_signing_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "WANGBAN_AUDIT_SIGNING_KEY"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "WANGBAN_AUDIT_SIGNING_KEY must be set" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused() -> None:

@@ -1,0 +1,53 @@
+"""Codes of the audit trail: channels, outcomes and the actions recorded so far."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    """From where an event came (乌海第二十六条: 信息审计跟踪)."""
+
+    WEB = "web", "网页"
+    API = "api", "接口"
+    WINDOW = "window", "窗口"
+    SYSTEM = "system", "系统"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "成功"
+    DENIED = "denied", "拒绝"
+    FAILURE = "failure", "失败"
+
+
+# Action codes are `domain.verb`. Modules may record codes not listed here; this table
+# only gives the pages a Chinese label (unknown codes are shown as they are).
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": "登录成功",
+    "auth.login_failed": "登录失败",
+    "auth.lockout": "账号锁定",
+    "auth.otp_enrol": "启用动态口令",
+    "auth.otp_failed": "动态口令错误",
+    "auth.password_change": "修改密码",
+    "auth.password_reset_request": "申请重置密码",
+    "auth.password_reset": "重置密码",
+    "role.grant": "授予角色",
+    "role.revoke": "撤销角色",
+    "agent.grant": "授权经办人",
+    "agent.revoke": "撤销经办人授权",
+    "pii.view": "查看个人信息",
+    "applicant.register": "申请人注册",
+    "applicant.verify": "实名认证",
+    "applicant.verify_failed": "实名认证未通过",
+    "applicant.verify_in_person": "现场核验身份",
+    "legal_person.register": "法人登记",
+    "department.create": "新建部门",
+    "department.update": "修改部门",
+    "staff.create": "新增工作人员",
+    "holiday.change": "修改节假日安排",
+    "audit.export": "导出审计日志",
+}
+
+
+def action_label(code: str) -> str:
+    return ACTION_LABELS.get(code, code)
