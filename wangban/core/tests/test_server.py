@@ -118,6 +118,10 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             serve.kill()
     assert serve.returncode == 0
     assert "已停止" in output
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"granian.*--port {port}"], capture_output=True, text=True, check=False
+    )
+    assert leftovers.stdout == "", "granian workers outlived serve"
     assert (
         subprocess.run(
             ["pgrep", "-P", str(serve.pid)],

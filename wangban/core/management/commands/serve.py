@@ -6,6 +6,8 @@ three as separate services instead (docs/deployment.md).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group has already exited
+        os.killpg(child.pid, signum)
 
 
 class Command(BaseCommand):
@@ -35,9 +42,12 @@ class Command(BaseCommand):
             f"-m granian --interface wsgi --host {options['host']} --port {options['port']} "
             f"--workers {options['workers']} --blocking-threads 4 --no-ws config.wsgi:application"
         )
+        # Each child leads its own process group, so that stopping reaches granian's
+        # workers too, and a Ctrl-C at the terminal reaches only this process, which then
+        # stops the children in order.
         children = [
-            subprocess.Popen([python, *granian.split()]),  # noqa: S603 - no shell
-            subprocess.Popen([python, "manage.py", "db_worker"]),  # noqa: S603
+            subprocess.Popen([python, *granian.split()], start_new_session=True),  # noqa: S603
+            subprocess.Popen([python, "manage.py", "db_worker"], start_new_session=True),  # noqa: S603
         ]
         stopping = False
 
@@ -61,13 +71,12 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         finally:
             for child in children:
-                if child.poll() is None:
-                    child.terminate()
+                _signal_group(child, signal.SIGTERM)
+            deadline = time.monotonic() + 10
             for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                _signal_group(child, signal.SIGKILL)  # whatever is left of the group
             self.stdout.write("已停止。")
 
     def run_periodic_jobs(self) -> None:
