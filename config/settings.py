@@ -277,6 +277,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wangban.api.schema.add_error_responses",
+    ],
 }
 
 # Background tasks: Django's tasks API on the database, run by `manage.py db_worker`.

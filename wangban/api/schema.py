@@ -19,3 +19,56 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 "POST /api/v1/auth/token 取得的访问令牌：`Authorization: Bearer <token>`。"
             ),
         }
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "所有拒绝的统一格式（API.md, Conventions）。",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "description": "稳定的错误代码"},
+                "message": {"type": "string", "description": "中文说明"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
+# The refusals every operation may answer with, in the order API.md checks them.
+ERROR_STATUSES = {
+    "400": "输入无效（validation_failed、malformed_request）",
+    "401": "未认证（not_authenticated、authentication_failed）",
+    "403": "无权执行（permission_denied、csrf_failed）",
+    "404": "对象不存在或无权查看（not_found）",
+    "405": "不支持该请求方法（method_not_allowed）",
+    "409": "当前状态不允许（conflict、idempotency_key_reused 等）",
+    "413": "上传内容过大（payload_too_large）",
+    "415": "不支持的内容类型（unsupported_media_type）",
+    "429": "请求过于频繁或账户已临时锁定（rate_limited、locked_out）",
+}
+
+
+def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: document the error envelope on every operation,
+    so that clients (and schema-driven tests) know every answer the API can give."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result
