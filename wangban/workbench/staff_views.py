@@ -101,10 +101,17 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     if selected:
         staff = staff.filter(department__code=selected)
     page = Paginator(staff, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "workbench/staff/list.html",
-        {"page": page, "departments": departments, "selected": selected},
+        {
+            "page": page,
+            "departments": departments,
+            "selected": selected,
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -249,3 +249,16 @@ def test_home_shows_the_sections_of_the_callers_roles(
         assert f">{label}</a></h2>" in html
     for label in hidden:
         assert f">{label}</a></h2>" not in html
+
+
+def test_staff_list_paginates_and_keeps_the_filter(client: Client, city: City) -> None:
+    User.objects.bulk_create(
+        User(username=f"staff{n:02d}", department=city.transport) for n in range(55)
+    )
+    as_user(client, city.transport_admin)
+    first = client.get("/workbench/staff/?department=D01").content.decode()
+    assert "第 1 / 2 页" in first
+    assert '<a href="?department=D01&amp;page=2">下一页</a>' in first
+    second = client.get("/workbench/staff/?department=D01&page=2").content.decode()
+    assert "staff54" in second
+    assert "staff00" not in second
