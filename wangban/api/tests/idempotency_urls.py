@@ -1,8 +1,9 @@
-"""A tiny API used only by the idempotency tests: each POST writes a row."""
+"""A tiny API used only by the API-convention tests: each POST writes a row; one list."""
 
 from __future__ import annotations
 
 from django.urls import include, path
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +23,19 @@ class CreateThenCrash(APIView):
         raise RuntimeError("crash after the write")
 
 
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["username"]
+
+
+class ListUsers(generics.ListAPIView):
+    queryset = User.objects.order_by("username")
+    serializer_class = UserSerializer
+
+
 urlpatterns = [
+    path("api/v1/test-users-list", ListUsers.as_view()),
     path("api/v1/test-users", CreateUser.as_view()),
     path("api/v1/test-crash", CreateThenCrash.as_view()),
     path("api/v1/", include("wangban.api.urls")),
