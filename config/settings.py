@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "wangban.core",
     "wangban.accounts",
     "wangban.audit",
+    "wangban.catalog",
     "wangban.api",
     "wangban.portal",
     "wangban.workbench",

@@ -46,6 +46,12 @@ ACTION_LABELS: dict[str, str] = {
     "staff.create": "新增工作人员",
     "holiday.change": "修改节假日安排",
     "audit.export": "导出审计日志",
+    "item.draft": "起草事项",
+    "item.update_draft": "修改事项草稿",
+    "item.submit": "提交事项审核",
+    "item.publish": "发布事项",
+    "item.cancel": "取消事项",
+    "item.return": "退回事项草稿",
 }
 
 

@@ -1,0 +1,257 @@
+"""Service items (事项), their versions, materials and approval workflow.
+
+Written only through `wangban.catalog.actions`. A version that has been published (or
+superseded, or cancelled) is part of the record: `ItemVersion`, `Material` and
+`WorkflowStep` refuse to change it in `save()` and `delete()` (queryset `update()` and
+`delete()` bypass model methods and must not be used on them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from wangban.accounts.choices import Role
+from wangban.accounts.models import Department
+from wangban.catalog.choices import (
+    FROZEN_STATES,
+    Assignment,
+    CaseType,
+    ChangeKind,
+    ItemType,
+    LimitUnit,
+    MaterialForm,
+    MaterialSource,
+    MaterialType,
+    VersionState,
+)
+from wangban.core.errors import Conflict
+
+IMMUTABLE_MESSAGE = "已发布的事项版本不可修改，请起草新版本进行调整。"
+
+
+def immutable() -> Conflict:
+    return Conflict(IMMUTABLE_MESSAGE, code="version_immutable")
+
+
+class ServiceItem(models.Model):
+    """The identity of an item: its implementation code (实施编码) and department. What it
+    says lives in its versions; the published one is `ItemVersion` in state `published`."""
+
+    code = models.CharField("实施编码", max_length=64, unique=True)
+    basic_code = models.CharField("基本编码", max_length=64, blank=True)
+    department = models.ForeignKey(
+        Department, verbose_name="实施部门", on_delete=models.PROTECT, related_name="items"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "政务服务事项"
+        verbose_name_plural = "政务服务事项"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ItemVersion(models.Model):
+    """One version of an item's implementation list and guide (实施清单 / 办事指南)."""
+
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="事项", on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField("版本号")
+    change_kind = models.CharField("变更类型", max_length=10, choices=ChangeKind.choices)
+    state = models.CharField(
+        "状态", max_length=12, choices=VersionState.choices, default=VersionState.DRAFT
+    )
+    change_reason = models.TextField("变更原因", blank=True)
+    effective_on = models.DateField("生效日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="起草人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("起草时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_note = models.TextField("审核意见", blank=True)
+
+    # What the API, the cases and supervision read: real columns.
+    name = models.CharField("事项名称", max_length=200)
+    item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
+    case_type = models.CharField("办件类型", max_length=1, choices=CaseType.choices)
+    legal_limit_days = models.PositiveSmallIntegerField("法定办结时限")
+    legal_limit_unit = models.CharField("法定时限单位", max_length=13, choices=LimitUnit.choices)
+    legal_limit_note = models.TextField("法定时限说明", blank=True)
+    promised_limit_days = models.PositiveSmallIntegerField("承诺办结时限")
+    promised_limit_unit = models.CharField("承诺时限单位", max_length=13, choices=LimitUnit.choices)
+    promised_limit_note = models.TextField("承诺时限说明", blank=True)
+    warning_threshold_days = models.PositiveSmallIntegerField(
+        "预警阈值（工作日）",
+        null=True,
+        blank=True,
+        help_text="留空则提交时取 max(1, ⌈0.2×承诺时限⌉)",
+    )
+    service_objects = models.JSONField("服务对象", default=list, blank=True)
+    handling_forms = models.JSONField("办理形式", default=list, blank=True)
+    online_depth = models.JSONField("网上办理深度", default=list, blank=True)
+    online_service_level = models.CharField("网上办理等级", max_length=20, blank=True)
+    visits_required = models.PositiveSmallIntegerField("到现场次数", default=0)
+    visits_note = models.TextField("到现场原因", blank=True)
+    special_procedures = models.JSONField("特别程序", default=list, blank=True)
+    fees = models.JSONField("收费", default=list, blank=True)
+    legal_basis = models.TextField("法律依据", blank=True)
+    acceptance_conditions = models.TextField("受理条件", blank=True)
+    form_schema = models.JSONField("电子表单（JSON Schema）", default=dict, blank=True)
+    # The long tail of the guide (keys in choices.GUIDE_FIELDS).
+    guide = models.JSONField("办事指南其他要素", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "事项版本"
+        verbose_name_plural = "事项版本"
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="item_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=models.Q(state="published"),
+                name="item_one_published_version",
+            ),
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=models.Q(state__in=["draft", "in_review"]),
+                name="item_one_pending_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A frozen version may only change its state (published → superseded)."""
+        if self.pk is not None:
+            stored = ItemVersion.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+            update_fields = kwargs.get("update_fields")
+            if stored in FROZEN_STATES and not (
+                update_fields is not None and set(update_fields) <= {"state"}
+            ):
+                raise immutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.is_frozen:
+            raise immutable()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state in FROZEN_STATES
+
+
+class _VersionPart(models.Model):
+    """Materials and steps change only while their version is a draft."""
+
+    version: models.ForeignKey[ItemVersion, ItemVersion]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._check_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_editable()
+        return super().delete(*args, **kwargs)
+
+    def _check_editable(self) -> None:
+        state = ItemVersion.objects.filter(pk=self.version.pk).values_list("state", flat=True)
+        if state.first() != VersionState.DRAFT:
+            raise immutable()
+
+
+class Material(_VersionPart):
+    """申请材料. Blank form and sample files come in a later phase (docs/catalog.md)."""
+
+    version = models.ForeignKey(
+        ItemVersion, verbose_name="事项版本", on_delete=models.CASCADE, related_name="materials"
+    )
+    order = models.PositiveSmallIntegerField("序号")
+    code = models.CharField("材料编码", max_length=64)
+    name = models.CharField("材料名称", max_length=200)
+    material_type = models.CharField(
+        "材料类型", max_length=12, choices=MaterialType.choices, default=MaterialType.OTHER
+    )
+    form = models.CharField(
+        "材料形式", max_length=20, choices=MaterialForm.choices, default=MaterialForm.ELECTRONIC
+    )
+    required = models.BooleanField("必要", default=True)
+    condition = models.TextField(
+        "容缺或情形说明", blank=True, help_text="非必要材料须写明需要提交的情形"
+    )
+    source_channel = models.CharField(
+        "来源渠道", max_length=12, choices=MaterialSource.choices, default=MaterialSource.APPLICANT
+    )
+    originals = models.PositiveSmallIntegerField("原件份数", default=0)
+    copies = models.PositiveSmallIntegerField("复印件份数", default=0)
+    paper_size = models.CharField("纸张规格", max_length=20, blank=True)
+    filling_notes = models.TextField("填报须知", blank=True)
+    acceptance_standard = models.TextField("受理标准", blank=True)
+    basis = models.TextField("要求提供材料的依据", blank=True)
+    certificate_type = models.CharField(
+        "可替代的电子证照类型", max_length=64, blank=True, help_text="证照类型代码；留空表示无"
+    )
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="material_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class WorkflowStep(_VersionPart):
+    """One step of the item's approval workflow (受理、承办、审核、复核、审批……)."""
+
+    version = models.ForeignKey(
+        ItemVersion, verbose_name="事项版本", on_delete=models.CASCADE, related_name="steps"
+    )
+    order = models.PositiveSmallIntegerField("顺序")
+    name = models.CharField("环节名称", max_length=50)
+    role = models.CharField("办理角色", max_length=20, choices=Role.choices)
+    budget_days = models.PositiveSmallIntegerField("环节时限（工作日）")
+    assignment = models.CharField(
+        "分派方式", max_length=10, choices=Assignment.choices, default=Assignment.POOL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="指定人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "审批环节"
+        verbose_name_plural = "审批环节"
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "order"], name="workflow_step_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"

@@ -1,0 +1,113 @@
+"""Reading the catalogue: the published versions and their API representation (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from wangban.catalog.choices import VersionState
+from wangban.catalog.models import ItemVersion, ServiceItem
+from wangban.core.errors import NotFound
+
+# Keys of the item representation that say which item and version it is, not what it says.
+IDENTITY_KEYS = ("code", "basic_code", "department", "version", "effective_on")
+
+
+def _with_parts(versions: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
+    return versions.select_related("item__department").prefetch_related(
+        "materials", "steps__assignee"
+    )
+
+
+def published_items() -> QuerySet[ItemVersion]:
+    """The published version of every item in the catalogue (cancelled items have none)."""
+    return _with_parts(ItemVersion.objects.filter(state=VersionState.PUBLISHED)).order_by(
+        "item__code"
+    )
+
+
+def published_version(code: str) -> ItemVersion:
+    """The published version of the item with this implementation code, or NotFound."""
+    version = published_items().filter(item__code=code).first()
+    if version is None:
+        raise NotFound("该事项不存在或未发布。", code="item_not_found")
+    return version
+
+
+def item_history(item: ServiceItem) -> QuerySet[ItemVersion]:
+    """Every version of an item, oldest first, with who drafted and reviewed it."""
+    return item.versions.select_related("created_by", "reviewed_by").order_by("number")
+
+
+def content_of(version: ItemVersion) -> dict[str, Any]:
+    """What a version says: its API representation without the identity keys. This is the
+    `content` that `actions.do_draft_item` takes, so a version can be copied."""
+    data = item_to_api(version)
+    for key in IDENTITY_KEYS:
+        data.pop(key)
+    return data
+
+
+def item_to_api(version: ItemVersion) -> dict[str, Any]:
+    """The item representation of API.md for one version."""
+    item = version.item
+    return {
+        "code": item.code,
+        "basic_code": item.basic_code,
+        "name": version.name,
+        "type": version.item_type,
+        "department": {"code": item.department.code, "name": item.department.name},
+        "version": version.number,
+        "effective_on": version.effective_on.isoformat() if version.effective_on else None,
+        "case_type": version.case_type,
+        "legal_limit_days": version.legal_limit_days,
+        "legal_limit_unit": version.legal_limit_unit,
+        "legal_limit_note": version.legal_limit_note,
+        "promised_limit_days": version.promised_limit_days,
+        "promised_limit_unit": version.promised_limit_unit,
+        "promised_limit_note": version.promised_limit_note,
+        "warning_threshold_days": version.warning_threshold_days,
+        "service_objects": list(version.service_objects),
+        "handling_forms": list(version.handling_forms),
+        "online_depth": list(version.online_depth),
+        "online_service_level": version.online_service_level,
+        "visits_required": version.visits_required,
+        "visits_note": version.visits_note,
+        "special_procedures": list(version.special_procedures),
+        "fees": list(version.fees),
+        "legal_basis": version.legal_basis,
+        "acceptance_conditions": version.acceptance_conditions,
+        "guide": dict(version.guide),
+        "steps": [
+            {
+                "order": step.order,
+                "name": step.name,
+                "role": step.role,
+                "budget_days": step.budget_days,
+                "assignment": step.assignment,
+                "assignee": step.assignee.username if step.assignee else None,
+            }
+            for step in version.steps.all()
+        ],
+        "materials": [
+            {
+                "code": material.code,
+                "name": material.name,
+                "required": material.required,
+                "condition": material.condition,
+                "certificate_type": material.certificate_type or None,
+                "material_type": material.material_type,
+                "form": material.form,
+                "source_channel": material.source_channel,
+                "originals": material.originals,
+                "copies": material.copies,
+                "paper_size": material.paper_size,
+                "filling_notes": material.filling_notes,
+                "acceptance_standard": material.acceptance_standard,
+                "basis": material.basis,
+            }
+            for material in version.materials.all()
+        ],
+        "form_schema": version.form_schema,
+    }
