@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from wangban.accounts.access import can_grant_role, can_manage_staff, is_centre_admin
 from wangban.accounts.choices import Level, RealNameLevel, Role
-from wangban.accounts.models import AgentGrant, Department, LegalPerson, Person, RoleGrant, User
+from wangban.accounts.models import (
+    AgentGrant,
+    ApiToken,
+    Department,
+    LegalPerson,
+    Person,
+    RoleGrant,
+    User,
+)
 from wangban.accounts.verifiers import get_verifier
 from wangban.core import pii
 from wangban.core.errors import Conflict, Forbidden, InvalidInput
@@ -97,17 +105,27 @@ def find_person(id_number: str) -> Person | None:
     return Person.objects.filter(id_number_digest=pii.digest(clean_resident_id(id_number))).first()
 
 
-@transaction.atomic
 def do_verify_identity(person: Person, *, actor: Any) -> Person:
-    """Verify real name and identity number through the configured verifier (乌海第八条)."""
+    """Verify real name and identity number through the configured verifier (乌海第八条).
+    A refusal is audited in its own transaction, so that the event survives the error."""
+    verified, reason = _verify_identity(person, actor=actor)
+    if verified is not None:
+        return verified
+    with transaction.atomic():
+        _audit("applicant.verify_failed", actor=actor, obj=person, after={"reason": reason})
+    raise InvalidInput(f"实名认证未通过：{reason}", code="verification_failed")
+
+
+@transaction.atomic
+def _verify_identity(person: Person, *, actor: Any) -> tuple[Person | None, str]:
+    """The verified person, or None and the verifier's reason for refusing."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.real_name_level >= RealNameLevel.IDENTITY_VERIFIED:
-        return person
+        return person, ""
     verifier = get_verifier()
     result = verifier.verify(person.real_name, pii.decrypt(person.id_number_encrypted))
     if not result.ok:
-        _audit("applicant.verify_failed", actor=actor, obj=person, after={"reason": result.reason})
-        raise InvalidInput(f"实名认证未通过：{result.reason}", code="verification_failed")
+        return None, result.reason
     before = {"real_name_level": person.real_name_level}
     person.real_name_level = RealNameLevel.IDENTITY_VERIFIED
     person.verified_at = timezone.now()
@@ -120,7 +138,7 @@ def do_verify_identity(person: Person, *, actor: Any) -> Person:
         before=before,
         after={"real_name_level": person.real_name_level, "verifier": verifier.code},
     )
-    return person
+    return person, ""
 
 
 @transaction.atomic
@@ -146,9 +164,12 @@ def do_verify_in_person(person: Person, *, clerk: User) -> Person:
 
 @transaction.atomic
 def do_reveal_id_number(person: Person, *, actor: User, request: HttpRequest | None = None) -> str:
-    """The unmasked identity number, for its owner or staff who need it; each view audited."""
-    allowed = actor.pk == person.user_id or (
-        actor.is_department_staff and actor.role_grants.exists()
+    """The unmasked identity number, for its owner, window clerks (who check it against the
+    card) and centre admins; each view audited. Other staff roles are refused."""
+    allowed = (
+        actor.pk == person.user_id
+        or is_centre_admin(actor)
+        or (actor.is_department_staff and actor.role_grants.filter(role=Role.CLERK).exists())
     )
     if not allowed:
         raise Forbidden("您无权查看完整的身份证号码。")
@@ -406,7 +427,8 @@ def do_revoke_role(grant: RoleGrant, *, actor: User) -> None:
 PASSWORD_RESET_SESSION_KEY = "wangban_password_reset"  # noqa: S105 (a session key name)
 PASSWORD_RESET_CODE_MINUTES = 10
 PASSWORD_RESET_MAX_ATTEMPTS = 5
-PASSWORD_RESET_REQUESTS_PER_HOUR = 5
+PASSWORD_RESET_REQUESTS_PER_HOUR = 5  # per user name and client address
+PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR = 20  # per client address, whatever the user name
 
 
 @transaction.atomic
@@ -422,8 +444,14 @@ def do_change_password(
     _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    _revoke_api_tokens(user)
     _audit("auth.password_change", actor=user, obj=user, request=request)
     return user
+
+
+def _revoke_api_tokens(user: User) -> None:
+    """A new password ends every API token of the user, as it ends their other sessions."""
+    ApiToken.objects.usable().filter(user=user).update(revoked_at=timezone.now())
 
 
 def _reset_code_digest(salt: str, code: str) -> str:
@@ -448,12 +476,21 @@ def start_password_reset(
 
     username = _required(username, "username", "用户名")
     phone = clean_mobile(phone)
-    throttle_key = "wangban:password-reset:" + hashlib.sha256(username.lower().encode()).hexdigest()
-    requests = cache.get(throttle_key, 0)
-    if requests >= PASSWORD_RESET_REQUESTS_PER_HOUR:
+    # Keyed on the user name *and* the client address, so that strangers cannot use up a
+    # victim's requests; a separate per-address limit stops one client spraying names.
+    ip = str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+    name_digest = hashlib.sha256(f"{username.lower()}\n{ip}".encode()).hexdigest()
+    ip_digest = hashlib.sha256(ip.encode()).hexdigest()
+    limits = [
+        ("wangban:password-reset:name-ip:" + name_digest, PASSWORD_RESET_REQUESTS_PER_HOUR),
+        ("wangban:password-reset:ip:" + ip_digest, PASSWORD_RESET_REQUESTS_PER_IP_PER_HOUR),
+    ]
+    counts = [cache.get(key, 0) for key, _ in limits]
+    if any(count >= limit for count, (_, limit) in zip(counts, limits, strict=True)):
         message = "获取验证码过于频繁，请一小时后再试。"
         raise InvalidInput(message, code="rate_limited", fields={"username": [message]})
-    cache.set(throttle_key, requests + 1, 3600)
+    for count, (key, _) in zip(counts, limits, strict=True):
+        cache.set(key, count + 1, 3600)
 
     user = User.objects.filter(username=username, is_active=True).first()
     matches = user is not None and bool(user.phone) and user.phone == phone
@@ -518,6 +555,7 @@ def do_reset_password(
         _check_password(new_password, user)
         user.set_password(new_password)
         user.save(update_fields=["password"])
+        _revoke_api_tokens(user)
         _audit("auth.password_reset", actor=user, obj=user, request=request)
     session.pop(PASSWORD_RESET_SESSION_KEY, None)
     from axes.utils import reset as axes_reset

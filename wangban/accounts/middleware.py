@@ -67,14 +67,15 @@ def mark_active(request: HttpRequest) -> None:
 class IdleTimeoutMiddleware:
     """Signs a session out after `WANGBAN_STAFF_IDLE_MINUTES` (staff: users with a
     department) or `WANGBAN_APPLICANT_IDLE_MINUTES` (everyone else) without a request.
-    API calls with a bearer token have no session and are not affected."""
+    The check applies to every request whose session has a signed-in user, whatever other
+    headers it carries (`request.user` here is the session user: DRF sets a bearer token's
+    user later), so a stale session cookie cannot be revived by adding an `Authorization`
+    header. API calls with a bearer token and no session are not affected."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.headers.get("Authorization", "").lower().startswith("bearer"):
-            return self.get_response(request)
         user = request.user
         if user.is_authenticated:
             now = int(time.time())
@@ -113,9 +114,25 @@ def _area(request: HttpRequest) -> tuple[str, str] | None:
     return match.namespaces[0], match.url_name or ""
 
 
+# The API's own sign-in and sign-out stay open to a session without its second factor.
+API_SECOND_FACTOR_EXEMPT = {"/api/v1/auth/token"}
+API_SECOND_FACTOR_MESSAGE = "工作人员请在工作台登录并完成动态口令验证；接口令牌暂不支持动态口令。"
+
+
+def _needs_second_factor(user: Any) -> bool:
+    return bool(
+        user.is_authenticated
+        and not otp.is_verified(user)
+        and (otp.has_confirmed_device(user) or otp.enrolment_required(user))
+    )
+
+
 class SecondFactorMiddleware:
     """Workbench and admin pages need the session's second factor when the user has a
-    confirmed TOTP device; centre admins outside demo mode must enrol one first."""
+    confirmed TOTP device; centre admins outside demo mode must enrol one first.
+    Session-authenticated API calls (no `Authorization: Bearer`, which DRF checks first)
+    by such users are refused with 403 `second_factor_required` until the session gave
+    its second factor on the workbench."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -126,6 +143,8 @@ class SecondFactorMiddleware:
     def process_view(
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
     ) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return self._check_api(request)
         area = _area(request)
         if area is None or area[0] not in {"workbench", "admin"} or area in SECOND_FACTOR_EXEMPT:
             return None
@@ -136,6 +155,15 @@ class SecondFactorMiddleware:
             return HttpResponseRedirect(_with_next(reverse("workbench:login-otp"), request))
         if otp.enrolment_required(user):
             return HttpResponseRedirect(_with_next(reverse("workbench:otp-enrol"), request))
+        return None
+
+    def _check_api(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path in API_SECOND_FACTOR_EXEMPT:
+            return None
+        if request.headers.get("Authorization", "").lower().startswith("bearer"):
+            return None  # the bearer token authenticates (or fails) before the session
+        if _needs_second_factor(request.user):
+            return error_response(403, "second_factor_required", API_SECOND_FACTOR_MESSAGE)
         return None
 
 

@@ -26,6 +26,10 @@ from wangban.api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+MAX_PATH_LENGTH = 500  # IdempotencyRecord.path's column
+# Refusals that depend on the moment or on the caller's credentials, not on the request:
+# replaying them would repeat a stale answer for 24 hours, so they are never stored.
+NOT_STORED_STATUSES = frozenset({401, 403, 429})
 
 
 def idempotency_exempt(view: Callable) -> Callable:
@@ -84,6 +88,13 @@ class IdempotencyMiddleware:
             )
         if _is_exempt(request):
             return self.get_response(request)
+        if len(request.path) > MAX_PATH_LENGTH:
+            return error_response(
+                400,
+                "validation_failed",
+                "请求路径过长，不能使用 Idempotency-Key。",
+                {HEADER: ["请求路径最长 500 个字符。"]},
+            )
         try:
             body_hash = hashlib.sha256(request.body).hexdigest()
         except RequestDataTooBig:
@@ -110,8 +121,13 @@ class IdempotencyMiddleware:
                     )
                 return _replay(first)
             response = self.get_response(request)
-            if response.status_code >= 500 or response.streaming:
-                # Nothing of a failed request is kept, so that the retry runs afresh.
+            if (
+                response.status_code >= 500
+                or response.status_code in NOT_STORED_STATUSES
+                or response.streaming
+            ):
+                # Nothing of a failed or refused request is kept, so that the retry runs
+                # afresh (a refusal rolls back the view's writes too, as a 5xx does).
                 transaction.set_rollback(True)
                 return response
             record.status_code = response.status_code

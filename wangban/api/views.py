@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -12,7 +13,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from wangban.accounts import otp
 from wangban.accounts.models import ApiToken
+from wangban.audit.actions import record
+from wangban.core.errors import Forbidden
+
+SECOND_FACTOR_REQUIRED = "second_factor_required"
+SECOND_FACTOR_MESSAGE = "工作人员请在工作台登录并完成动态口令验证；接口令牌暂不支持动态口令。"
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -30,6 +37,11 @@ class TokenView(APIView):
 
     The token response is never stored for Idempotency-Key replay: it carries the
     only copy of the secret. A retried request simply issues another token.
+
+    A password alone is not enough for staff who have a confirmed TOTP device or must
+    enrol one (centre admins outside demo mode): they get 403 `second_factor_required`,
+    since a token cannot carry the second factor. Each issued token is audited as
+    `auth.login` on the `api` channel.
     """
 
     throttle_scope = "auth"
@@ -52,7 +64,11 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise AuthenticationFailed("用户名或密码错误。")
-        token, raw = ApiToken.issue(user)
+        if otp.has_confirmed_device(user) or otp.enrolment_required(user):
+            raise Forbidden(SECOND_FACTOR_MESSAGE, code=SECOND_FACTOR_REQUIRED)
+        with transaction.atomic():
+            token, raw = ApiToken.issue(user)
+            record("auth.login", actor=user, request=request._request, obj=user, channel="api")
         body = TokenSerializer({"token": raw, "expires_at": token.expires_at}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

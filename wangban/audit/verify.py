@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from wangban.audit.chain import CONTENT_FIELDS, content_of, event_hash
 from wangban.audit.heads import HeadsFileError, SignedHead, heads_path, read_newest_signed_heads
 from wangban.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
+UNCHAINED_GRACE_SECONDS = 600
 BATCH = 5000
 SEARCH_WINDOW = 10_000  # rows searched for the true place of an event that does not fit
 
@@ -67,6 +70,7 @@ class VerifyResult:
     oldest_unchained_at: datetime | None = None
     heads_file: Path | None = None
     heads_error: str = ""
+    unchained_error: str = ""
     seconds: float = 0.0
 
     @property
@@ -75,7 +79,15 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.heads_error
+        return not self.problems and not self.heads_error and not self.unchained_error
+
+    @property
+    def errors(self) -> list[str]:
+        """Every reason the trail failed, one line each."""
+        return [
+            *(str(problem) for problem in self.problems),
+            *(e for e in (self.heads_error, self.unchained_error) if e),
+        ]
 
     @property
     def events(self) -> int:
@@ -217,9 +229,49 @@ def _check_heads(result: ChainResult, head: AuditChainHead | None) -> None:
         )
 
 
+def unchained_grace() -> timedelta:
+    """How long an event may stay unchained (or a chained event unsigned) before the
+    verifier fails: `WANGBAN_AUDIT_UNCHAINED_GRACE_SECONDS`, 600 by default."""
+    seconds = getattr(settings, "WANGBAN_AUDIT_UNCHAINED_GRACE_SECONDS", UNCHAINED_GRACE_SECONDS)
+    return timedelta(seconds=float(seconds))
+
+
+def _check_unchained(result: VerifyResult, cutoff: datetime) -> None:
+    """Unchained events are protected by nothing: past the grace period they fail."""
+    unchained = AuditEvent.objects.filter(hash__isnull=True)
+    result.unchained = unchained.count()
+    if not result.unchained:
+        return
+    result.oldest_unchained_at = unchained.order_by("id").values_list("at", flat=True).first()
+    stale = unchained.filter(at__lt=cutoff).order_by("at", "id").values_list("id", "at").first()
+    if stale is not None:
+        event_id, at = stale
+        result.unchained_error = (
+            f"事件 id {event_id}（{timezone.localtime(at):%Y-%m-%d %H:%M:%S}）未上链已超过 "
+            f"{unchained_grace().total_seconds():g} 秒：未上链的事件可被修改或删除而不被发现。"
+            "请运行 chain_audit，并检查 db_worker 与定时任务。"
+        )
+
+
+def _check_heads_file(
+    result: VerifyResult, signed: dict[int, SignedHead], cutoff: datetime
+) -> None:
+    """No signed head at all (file missing or empty) while events were chained before the
+    grace period: deleting the file must not switch off truncation detection."""
+    if signed or result.heads_error:
+        return
+    if AuditEvent.objects.filter(hash__isnull=False, at__lt=cutoff).exists():
+        result.heads_error = (
+            f"签名链头文件 {result.heads_file} 不存在或为空，而已有上链超过 "
+            f"{unchained_grace().total_seconds():g} 秒的事件：无法检测链尾截断。"
+            "若文件被删除，请从异地副本恢复；新安装请运行 sign_audit_heads。"
+        )
+
+
 def verify_trail(*, heads_file: Path | None = None) -> VerifyResult:
     """Verify every chain; see the module docstring."""
     began = time.perf_counter()
+    cutoff = timezone.now() - unchained_grace()
     result = VerifyResult(heads_file=heads_file or heads_path())
     try:
         signed = read_newest_signed_heads(result.heads_file)
@@ -239,9 +291,7 @@ def verify_trail(*, heads_file: Path | None = None) -> VerifyResult:
         if chain_result.problem is None:
             _check_heads(chain_result, heads.get(chain))
         result.chains.append(chain_result)
-    unchained = AuditEvent.objects.filter(hash__isnull=True)
-    result.unchained = unchained.count()
-    if result.unchained:
-        result.oldest_unchained_at = unchained.order_by("id").values_list("at", flat=True).first()
+    _check_heads_file(result, signed, cutoff)
+    _check_unchained(result, cutoff)
     result.seconds = time.perf_counter() - began
     return result

@@ -9,17 +9,23 @@ from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from wangban.audit.actions import record
 from wangban.core.calendar import KINDS, HolidayEntry, mark_calendar_changed
-from wangban.core.errors import InvalidInput
+from wangban.core.errors import Conflict, InvalidInput
 from wangban.core.models import HolidayCalendarVersion, HolidayKind, HolidayRow
 
 logger = logging.getLogger("wangban.calendar")
 
 NAME_MAX_LENGTH = HolidayRow._meta.get_field("name").max_length or 50
+
+
+def _year_span(years: Iterable[int]) -> str:
+    """`2027` for one year, `2027-2045` for several (fits the 64-character object id)."""
+    first, last = min(years), max(years)
+    return str(first) if first == last else f"{first}-{last}"
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,15 @@ def do_change_holidays(
             else:
                 unchanged.append(day)
         if new_rows:
-            HolidayRow.objects.bulk_create(new_rows)
+            # `select_for_update` cannot lock rows that do not exist yet: two concurrent
+            # changes creating the same date both get here, and the second insert fails.
+            try:
+                with transaction.atomic():
+                    HolidayRow.objects.bulk_create(new_rows)
+            except IntegrityError:
+                raise Conflict(
+                    "节假日安排已被他人同时修改，请重试。", code="holidays_changed_concurrently"
+                ) from None
         deleted = [day for day in delete if day in existing]
         if deleted:
             HolidayRow.objects.filter(date__in=deleted).delete()
@@ -152,7 +166,9 @@ def do_change_holidays(
                 "holiday.change",
                 actor=actor,
                 object_type="core.holidayrow",
-                object_id=",".join(str(year) for year in sorted(summary.changed_years)),
+                # The span of changed years ("2027" or "2027-2045"); the dates themselves
+                # (keys of before/after) say exactly which years changed.
+                object_id=_year_span(summary.changed_years),
                 before={day.isoformat(): previous[day] for day in [*updated, *deleted]},
                 after={
                     day.isoformat(): [wanted[day].kind, wanted[day].name.strip()]

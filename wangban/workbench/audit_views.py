@@ -27,6 +27,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from wangban.accounts.choices import Role
 from wangban.accounts.models import Department
@@ -231,6 +233,19 @@ def export_cap() -> int:
     return int(getattr(settings, "WANGBAN_AUDIT_EXPORT_CAP", EXPORT_CAP))
 
 
+def _export_cell(sheet: Any, value: Any) -> Any:
+    """A cell of the export. Every string is a text cell, whatever it starts with: openpyxl
+    would store `=HYPERLINK(...)` (an attacker's failed-login user name) as a formula, which
+    the spreadsheet program then runs. Control characters that XML cannot hold are shown as
+    `\\xNN` instead of failing the export."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
 @audit_reader_required
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The current filter as an .xlsx workbook (at most `WANGBAN_AUDIT_EXPORT_CAP` rows,
@@ -255,27 +270,26 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     sheet = workbook.create_sheet("审计事件")
     sheet.append(EXPORT_HEADERS)
     for event in events.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                timezone.localtime(event.at).replace(tzinfo=None),
-                event.actor_username,
-                event.actor_id,
-                ROLE_LABELS.get(event.role, event.role),
-                event.department,
-                event.ip,
-                CHANNEL_LABELS.get(event.channel, event.channel),
-                action_label(event.action),
-                event.action,
-                event.object_type,
-                event.object_id,
-                OUTCOME_LABELS.get(event.outcome, event.outcome),
-                "" if event.before is None else json.dumps(event.before, ensure_ascii=False),
-                "" if event.after is None else json.dumps(event.after, ensure_ascii=False),
-                event.chain,
-                event.seq,
-                event.hash or "",
-            ]
-        )
+        row = [
+            timezone.localtime(event.at).replace(tzinfo=None),
+            event.actor_username,
+            event.actor_id,
+            ROLE_LABELS.get(event.role, event.role),
+            event.department,
+            event.ip,
+            CHANNEL_LABELS.get(event.channel, event.channel),
+            action_label(event.action),
+            event.action,
+            event.object_type,
+            event.object_id,
+            OUTCOME_LABELS.get(event.outcome, event.outcome),
+            "" if event.before is None else json.dumps(event.before, ensure_ascii=False),
+            "" if event.after is None else json.dumps(event.after, ensure_ascii=False),
+            event.chain,
+            event.seq,
+            event.hash or "",
+        ]
+        sheet.append([_export_cell(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     role = Role.SUPERVISOR if user_has_role(request.user, Role.SUPERVISOR) else Role.CENTRE_ADMIN

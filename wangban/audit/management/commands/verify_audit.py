@@ -41,10 +41,7 @@ class Command(BaseCommand):
                 else f"待上链事件 {result.unchained} 条。"
             )
         if not result.ok:
-            lines = [str(problem) for problem in result.problems]
-            if result.heads_error:
-                lines.append(result.heads_error)
-            raise CommandError("审计链校验失败：\n" + "\n".join(lines))
+            raise CommandError("审计链校验失败：\n" + "\n".join(result.errors))
         self.stdout.write(
             self.style.SUCCESS(
                 f"审计链完好：{len(result.chains)} 条链，{result.events} 条事件，"
