@@ -123,7 +123,7 @@ def _needs_second_factor(user: Any) -> bool:
     return bool(
         user.is_authenticated
         and not otp.is_verified(user)
-        and (otp.has_confirmed_device(user) or otp.enrolment_required(user))
+        and otp.second_factor_needed(user) is not None
     )
 
 
@@ -151,9 +151,10 @@ class SecondFactorMiddleware:
         user = request.user
         if not user.is_authenticated or otp.is_verified(user):
             return None
-        if otp.has_confirmed_device(user):
+        needed = otp.second_factor_needed(user)
+        if needed == "code":
             return HttpResponseRedirect(_with_next(reverse("workbench:login-otp"), request))
-        if otp.enrolment_required(user):
+        if needed == "enrol":
             return HttpResponseRedirect(_with_next(reverse("workbench:otp-enrol"), request))
         return None
 

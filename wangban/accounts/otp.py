@@ -39,13 +39,20 @@ def is_verified(user: Any) -> bool:
     return bool(check and check())
 
 
+def second_factor_needed(user: Any) -> str | None:
+    """What the user's second factor asks of them, with one device lookup: "code" when
+    they have a confirmed device, "enrol" for a centre admin without one outside demo mode
+    (they must enrol), None when no second factor applies."""
+    if has_confirmed_device(user):
+        return "code"
+    if not settings.DEMO and user_has_role(user, Role.CENTRE_ADMIN):
+        return "enrol"
+    return None
+
+
 def enrolment_required(user: Any) -> bool:
     """Centre admins must have a TOTP device outside demo mode."""
-    return (
-        not settings.DEMO
-        and user_has_role(user, Role.CENTRE_ADMIN)
-        and not has_confirmed_device(user)
-    )
+    return second_factor_needed(user) == "enrol"
 
 
 def pending_device(user: Any) -> TOTPDevice | None:

@@ -64,7 +64,7 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise AuthenticationFailed("用户名或密码错误。")
-        if otp.has_confirmed_device(user) or otp.enrolment_required(user):
+        if otp.second_factor_needed(user) is not None:
             raise Forbidden(SECOND_FACTOR_MESSAGE, code=SECOND_FACTOR_REQUIRED)
         with transaction.atomic():
             token, raw = ApiToken.issue(user)
