@@ -26,6 +26,7 @@ from wangban.accounts.models import (
     RoleGrant,
     User,
 )
+from wangban.accounts.roles import user_has_role
 from wangban.accounts.verifiers import get_verifier
 from wangban.core import pii
 from wangban.core.errors import Conflict, Forbidden, InvalidInput
@@ -144,7 +145,7 @@ def _verify_identity(person: Person, *, actor: Any) -> tuple[Person | None, str]
 @transaction.atomic
 def do_verify_in_person(person: Person, *, clerk: User) -> Person:
     """A window clerk checked the identity card in person (the highest real-name level)."""
-    if not (is_centre_admin(clerk) or clerk.role_grants.filter(role=Role.CLERK).exists()):
+    if not (is_centre_admin(clerk) or user_has_role(clerk, Role.CLERK)):
         raise Forbidden("只有窗口工作人员可以现场核验身份。")
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = {"real_name_level": person.real_name_level}
@@ -169,7 +170,7 @@ def do_reveal_id_number(person: Person, *, actor: User, request: HttpRequest | N
     allowed = (
         actor.pk == person.user_id
         or is_centre_admin(actor)
-        or (actor.is_department_staff and actor.role_grants.filter(role=Role.CLERK).exists())
+        or (actor.is_department_staff and user_has_role(actor, Role.CLERK))
     )
     if not allowed:
         raise Forbidden("您无权查看完整的身份证号码。")
