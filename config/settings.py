@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wangban.accounts",
     "wangban.audit",
     "wangban.catalog",
+    "wangban.notify",
     "wangban.api",
     "wangban.portal",
     "wangban.workbench",

@@ -52,6 +52,10 @@ ACTION_LABELS: dict[str, str] = {
     "item.publish": "发布事项",
     "item.cancel": "取消事项",
     "item.return": "退回事项草稿",
+    "item.schedule": "审核通过，待生效",
+    "item.discard": "删除事项草稿",
+    "item.attach_file": "上传指南文件",
+    "item.remove_file": "删除指南文件",
 }
 
 

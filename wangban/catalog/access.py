@@ -8,6 +8,7 @@ from wangban.accounts.access import is_centre_admin
 from wangban.accounts.choices import Role
 from wangban.accounts.models import Department
 from wangban.accounts.roles import user_has_role
+from wangban.catalog.choices import VersionState
 from wangban.core.errors import Forbidden
 
 
@@ -29,3 +30,12 @@ def require_edit_items(user: Any, department: Department) -> None:
 def require_review_items(user: Any) -> None:
     if not can_review_items(user):
         raise Forbidden("只有政务服务中心管理员可以审核和发布事项。")
+
+
+def can_see_version(user: Any, version: Any) -> bool:
+    """A version that has been in effect is public record; one on its way (draft, in review,
+    scheduled) is seen by its department's admins and the centre's reviewers."""
+    public = {VersionState.PUBLISHED, VersionState.SUPERSEDED, VersionState.CANCELLED}
+    if version.state in public:
+        return True
+    return can_review_items(user) or can_edit_items(user, version.item.department)

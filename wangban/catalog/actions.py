@@ -4,7 +4,9 @@ The publication workflow (issue 6; 国务院办公厅《关于全面推行政务
 GB/T 39046-2020 on implementation lists): a department admin drafts a version of one of
 their department's items (新增、调整、取消), submits it, and the service centre reviews its
 legality (法制审核) and publishes it with an effective date, or returns it with a reason.
-Published versions are immutable; cases keep the version they were filed under.
+Published versions are immutable; cases keep the version they were filed under. A version
+approved with a future effective date waits as `scheduled` until `do_activate_due` (the
+periodic `activate_items` command) puts it into effect on that day.
 
 Each action runs in one transaction, locks the item row, checks the transition against
 `TRANSITIONS`, and records an audit event (大安第三十四条: nothing changes silently).
@@ -16,6 +18,7 @@ import re
 from datetime import date
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
@@ -24,7 +27,15 @@ from django.utils import timezone
 from wangban.accounts.models import Department
 from wangban.audit.actions import record
 from wangban.catalog.access import require_edit_items, require_review_items
-from wangban.catalog.choices import FROZEN_STATES, ChangeKind, LimitUnit, VersionState
+from wangban.catalog.choices import (
+    FROZEN_STATES,
+    PENDING_STATES,
+    ChangeEvent,
+    ChangeKind,
+    FileKind,
+    LimitUnit,
+    VersionState,
+)
 from wangban.catalog.content import (
     CleanContent,
     Limits,
@@ -36,13 +47,20 @@ from wangban.catalog.content import (
 )
 from wangban.catalog.models import (
     IMMUTABLE_MESSAGE,
+    CatalogFile,
+    ItemChange,
     ItemVersion,
     Material,
     ServiceItem,
     WorkflowStep,
 )
 from wangban.catalog.queries import content_of
+from wangban.catalog.search import refresh_index
+from wangban.core import files
 from wangban.core.errors import Conflict, InvalidInput, NotFound
+
+# Blank forms, samples and result samples of the guide.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # The one transition table of a version: (from, to) → the action that makes it.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -50,6 +68,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (VersionState.IN_REVIEW, VersionState.DRAFT): "return",
     (VersionState.IN_REVIEW, VersionState.PUBLISHED): "approve",
     (VersionState.IN_REVIEW, VersionState.CANCELLED): "approve_cancel",
+    (VersionState.IN_REVIEW, VersionState.SCHEDULED): "approve_later",
+    (VersionState.SCHEDULED, VersionState.PUBLISHED): "activate",
+    (VersionState.SCHEDULED, VersionState.CANCELLED): "activate_cancel",
     (VersionState.PUBLISHED, VersionState.SUPERSEDED): "supersede",
 }
 
@@ -73,14 +94,43 @@ def check_transition(from_state: str, to_state: str) -> str:
 def _lock(version: ItemVersion) -> ItemVersion:
     """Lock the item, then read the version afresh (every action on an item serialises)."""
     ServiceItem.objects.select_for_update().get(pk=version.item_id)
-    return ItemVersion.objects.select_related("item__department").get(pk=version.pk)
+    return ItemVersion.objects.select_related("item__department", "department").get(pk=version.pk)
 
 
 def _save_parts(version: ItemVersion, content: CleanContent) -> None:
-    version.materials.all().delete()
+    """Replace the materials and steps; a material that keeps its code keeps its files."""
+    kept = list(version.files.filter(material__isnull=False).select_related("material"))
+    version.materials.all().delete()  # and their files, restored below by material code
     version.steps.all().delete()
-    Material.objects.bulk_create(Material(version=version, **m) for m in content.materials)
+    materials = Material.objects.bulk_create(
+        Material(version=version, **m) for m in content.materials
+    )
     WorkflowStep.objects.bulk_create(WorkflowStep(version=version, **s) for s in content.steps)
+    _copy_files(kept, version, materials)
+
+
+def _copy_files(source: list[CatalogFile], version: ItemVersion, materials: list[Material]) -> None:
+    """Attach copies of `source` files to `version`, each material's to the material with the
+    same code (the bytes are shared: blobs are named by their content)."""
+    by_code = {material.code: material for material in materials}
+    copies = []
+    for file in source:
+        material = by_code.get(file.material.code) if file.material else None
+        if file.material and material is None:
+            continue  # the material is gone, and its files with it
+        copies.append(
+            CatalogFile(
+                version=version,
+                material=material,
+                kind=file.kind,
+                name=file.name,
+                blob=file.blob,
+                content_type=file.content_type,
+                size=file.size,
+                sha256=file.sha256,
+            )
+        )
+    CatalogFile.objects.bulk_create(copies)
 
 
 def _clean_code(code: Any) -> str:
@@ -113,8 +163,11 @@ def do_draft_item(
 ) -> ItemVersion:
     """Draft a version: a new item (`new`: `department` and `content` required), or a new
     version of a published item (`adjust`: `content`, or a copy of the published version;
-    `cancel`: a copy, to withdraw the item). A department admin of the item's department
-    only; one pending (draft or in review) version per item."""
+    `cancel`: a copy, to withdraw the item; `delegate`: a copy, or new `content`, handing
+    the item to `department`, a department of a lower level, 下放). A department admin of
+    the item's department only; one pending (draft, in review or scheduled) version per
+    item."""
+    source: ItemVersion | None = None
     if kind == ChangeKind.NEW:
         if department is None:
             raise InvalidInput("请选择实施部门。", fields={"department": ["请选择实施部门。"]})
@@ -139,7 +192,7 @@ def do_draft_item(
             message = f"实施编码“{code}”已存在。"
             raise InvalidInput(message, code="duplicate_code", fields={"code": [message]}) from None
         number = 1
-    elif kind in (ChangeKind.ADJUST, ChangeKind.CANCEL):
+    elif kind in (ChangeKind.ADJUST, ChangeKind.CANCEL, ChangeKind.DELEGATE):
         found = ServiceItem.objects.select_for_update().filter(code=code).first()
         if found is None:
             raise NotFound("该事项不存在。", code="item_not_found")
@@ -148,14 +201,19 @@ def do_draft_item(
         published = item.versions.filter(state=VersionState.PUBLISHED).first()
         if published is None:
             raise Conflict("该事项没有已发布的版本，不能调整或取消。", code="item_not_published")
-        if item.versions.filter(state__in=[VersionState.DRAFT, VersionState.IN_REVIEW]).exists():
+        if item.versions.filter(state__in=PENDING_STATES).exists():
             raise Conflict("该事项已有待发布的版本，请先完成它。", code="pending_version_exists")
         if kind == ChangeKind.CANCEL and content is not None:
             message = "取消事项不修改内容。"
             raise InvalidInput(message, fields={"content": [message]})
+        if kind == ChangeKind.DELEGATE:
+            department = _check_delegation(item.department, department)
+        else:
+            department = item.department
         change_reason = _required_reason(change_reason, "change_reason", "变更原因")
         clean = clean_content(content if content is not None else content_of(published))
         number = (item.versions.aggregate(Max("number"))["number__max"] or 0) + 1
+        source = published
     else:
         raise InvalidInput("变更类型无效。", fields={"kind": ["变更类型无效。"]})
 
@@ -164,18 +222,39 @@ def do_draft_item(
         number=number,
         change_kind=str(kind),
         change_reason=(change_reason or "").strip(),
+        department=department,
         created_by=actor,
         **clean.fields,
     )
     _save_parts(version, clean)
+    if source is not None:
+        _copy_files(
+            list(source.files.select_related("material")), version, list(version.materials.all())
+        )
     record(
         "item.draft",
         actor=actor,
         request=request,
         obj=version,
-        after={"code": item.code, "version": number, "change_kind": str(kind)},
+        after={
+            "code": item.code,
+            "version": number,
+            "change_kind": str(kind),
+            "department": department.code,
+        },
     )
     return version
+
+
+def _check_delegation(current: Department, target: Department | None) -> Department:
+    """下放: to an existing department of a lower level than the one implementing it now."""
+    if target is None:
+        message = "请选择承接事项的下级部门。"
+        raise InvalidInput(message, fields={"department": [message]})
+    if not target.level > current.level:  # A.2 codes grow downwards: 3 市级, 4 县级, 5 镇级
+        message = f"只能下放到比{current.name}层级更低的部门。"
+        raise InvalidInput(message, fields={"department": [message]})
+    return target
 
 
 @transaction.atomic
@@ -308,16 +387,44 @@ def do_review(
         )
         return version
 
-    target = (
-        VersionState.CANCELLED
-        if version.change_kind == ChangeKind.CANCEL
-        else VersionState.PUBLISHED
-    )
-    check_transition(version.state, target)
     effective_on = effective_on or today
     if effective_on < today:
         message = "生效日期不能早于今天。"
         raise InvalidInput(message, fields={"effective_on": [message]})
+    check_transition(version.state, VersionState.SCHEDULED)
+    version.effective_on = effective_on
+    version.review_note = (note or "").strip()
+    version.reviewed_by = actor
+    version.reviewed_at = timezone.now()
+    if effective_on > today:
+        version.state = VersionState.SCHEDULED
+        version.save(
+            update_fields=["state", "effective_on", "review_note", "reviewed_by", "reviewed_at"]
+        )
+        record(
+            "item.schedule",
+            actor=actor,
+            request=request,
+            obj=version,
+            before={"state": VersionState.IN_REVIEW},
+            after={"state": version.state, "effective_on": effective_on},
+        )
+        return version
+    version.save(update_fields=["effective_on", "review_note", "reviewed_by", "reviewed_at"])
+    return _take_effect(version, actor=actor, request=request)
+
+
+def _take_effect(
+    version: ItemVersion, *, actor: Any, request: HttpRequest | None = None
+) -> ItemVersion:
+    """Put an approved version (in review or scheduled, item locked) into effect: it replaces
+    the published version, or for a cancellation withdraws the item; a delegation moves the
+    item to its new department. The change feed and the search index follow in the same
+    transaction."""
+    before_state = version.state
+    cancel = version.change_kind == ChangeKind.CANCEL
+    target = VersionState.CANCELLED if cancel else VersionState.PUBLISHED
+    check_transition(version.state, target)
     previous = (
         ItemVersion.objects.filter(item_id=version.item_id, state=VersionState.PUBLISHED)
         .exclude(pk=version.pk)
@@ -328,25 +435,139 @@ def do_review(
         previous.state = VersionState.SUPERSEDED
         previous.save(update_fields=["state"])
     version.state = target
-    version.effective_on = effective_on
-    version.review_note = (note or "").strip()
-    version.reviewed_by = actor
-    version.reviewed_at = timezone.now()
-    version.save(
-        update_fields=["state", "effective_on", "review_note", "reviewed_by", "reviewed_at"]
-    )
+    version.save(update_fields=["state"])
+    item = version.item
+    if item.department_id != version.department_id:
+        item.department = version.department
+        item.save(update_fields=["department"])
+    if cancel:
+        event = ChangeEvent.CANCELLED
+    else:
+        event = ChangeEvent.ADJUSTED if previous is not None else ChangeEvent.PUBLISHED
+    ItemChange.objects.create(item=item, version=version, event=event)
+    refresh_index([item.pk])
     record(
-        "item.cancel" if target == VersionState.CANCELLED else "item.publish",
+        "item.cancel" if cancel else "item.publish",
         actor=actor,
         request=request,
         obj=version,
-        before={"state": VersionState.IN_REVIEW},
+        before={"state": before_state},
         after={
             "state": version.state,
-            "code": version.item.code,
+            "code": item.code,
             "version": version.number,
-            "effective_on": effective_on,
+            "effective_on": version.effective_on,
+            "department": version.department.code,
             "superseded_version": previous.number if previous else None,
         },
     )
     return version
+
+
+def do_activate_due(today: date | None = None) -> list[ItemVersion]:
+    """Put every scheduled version whose effective date has come into effect, each in its own
+    transaction (the `activate_items` periodic job; running it twice changes nothing)."""
+    today = today or timezone.localdate()
+    done = []
+    due = ItemVersion.objects.filter(state=VersionState.SCHEDULED, effective_on__lte=today)
+    for pk in due.order_by("effective_on", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            version = _lock(ItemVersion.objects.get(pk=pk))
+            if version.state == VersionState.SCHEDULED:  # not activated meanwhile
+                done.append(_take_effect(version, actor=None))
+    return done
+
+
+@transaction.atomic
+def do_discard_draft(
+    version: ItemVersion, *, actor: Any, request: HttpRequest | None = None
+) -> None:
+    """Throw away a draft (never a version that went to review and came back published). A
+    new item whose only version is discarded leaves the catalogue's records entirely; its
+    code becomes free again."""
+    version = _lock(version)
+    require_edit_items(actor, version.item.department)
+    if version.state != VersionState.DRAFT:
+        raise Conflict("只能删除草稿；待审核的版本请先由中心退回。", code="invalid_transition")
+    item = version.item
+    summary = {"code": item.code, "version": version.number, "change_kind": version.change_kind}
+    record("item.discard", actor=actor, request=request, obj=version, before=summary)
+    version.delete()
+    if not item.versions.exists():
+        item.delete()
+
+
+@transaction.atomic
+def do_attach_file(
+    version: ItemVersion,
+    *,
+    actor: Any,
+    kind: FileKind | str,
+    upload: UploadedFile,
+    material_code: str | None = None,
+    request: HttpRequest | None = None,
+) -> CatalogFile:
+    """Attach a blank form or sample to a material of a draft (or the result sample to the
+    draft itself), replacing the one there. Type checked by content, at most 10 MB."""
+    version = _lock(version)
+    require_edit_items(actor, version.item.department)
+    if version.state != VersionState.DRAFT:
+        raise Conflict(IMMUTABLE_MESSAGE, code="version_immutable")
+    if kind not in FileKind.values:
+        raise InvalidInput("文件类别无效。", fields={"kind": ["文件类别无效。"]})
+    material = None
+    if kind == FileKind.RESULT_SAMPLE:
+        if material_code:
+            message = "审批结果样本属于事项，不属于某一材料。"
+            raise InvalidInput(message, fields={"material_code": [message]})
+    else:
+        material = version.materials.filter(code=material_code or "").first()
+        if material is None:
+            message = f"该版本没有编码为“{material_code or ''}”的材料。"
+            raise InvalidInput(message, fields={"material_code": [message]})
+    name = (upload.name or "").rsplit("/", 1)[-1].strip()[:200] or "文件"
+    stored = files.store(upload, prefix="catalog", max_bytes=MAX_FILE_BYTES)
+    replaced = version.files.filter(material=material, kind=kind).first()
+    if replaced is not None:
+        replaced.delete()
+    attached = CatalogFile.objects.create(
+        version=version,
+        material=material,
+        kind=kind,
+        name=name,
+        blob=stored.blob,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    record(
+        "item.attach_file",
+        actor=actor,
+        request=request,
+        obj=version,
+        before={"name": replaced.name, "sha256": replaced.sha256} if replaced else None,
+        after={
+            "kind": str(kind),
+            "material": material.code if material else None,
+            "name": name,
+            "sha256": stored.sha256,
+        },
+    )
+    return attached
+
+
+@transaction.atomic
+def do_remove_file(file: CatalogFile, *, actor: Any, request: HttpRequest | None = None) -> None:
+    """Take a file off a draft (its bytes stay: other versions may share them)."""
+    version = _lock(file.version)
+    require_edit_items(actor, version.item.department)
+    if version.state != VersionState.DRAFT:
+        raise Conflict(IMMUTABLE_MESSAGE, code="version_immutable")
+    record(
+        "item.remove_file",
+        actor=actor,
+        request=request,
+        obj=version,
+        before={"kind": file.kind, "name": file.name, "sha256": file.sha256},
+    )
+    file.delete()

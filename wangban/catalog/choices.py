@@ -91,13 +91,25 @@ class VersionState(models.TextChoices):
 
     DRAFT = "draft", "草稿"
     IN_REVIEW = "in_review", "待审核"
+    SCHEDULED = "scheduled", "待生效"
     PUBLISHED = "published", "已发布"
     SUPERSEDED = "superseded", "已被替代"
     CANCELLED = "cancelled", "已取消"
 
 
-# A version in one of these states is part of the record: its content never changes.
-FROZEN_STATES = frozenset({VersionState.PUBLISHED, VersionState.SUPERSEDED, VersionState.CANCELLED})
+# A version in one of these states is part of the record: its content never changes. A
+# scheduled version has passed legality review and waits for its effective date.
+FROZEN_STATES = frozenset(
+    {
+        VersionState.SCHEDULED,
+        VersionState.PUBLISHED,
+        VersionState.SUPERSEDED,
+        VersionState.CANCELLED,
+    }
+)
+
+# An item has at most one version on its way to publication.
+PENDING_STATES = (VersionState.DRAFT, VersionState.IN_REVIEW, VersionState.SCHEDULED)
 
 
 class ChangeKind(models.TextChoices):
@@ -106,6 +118,24 @@ class ChangeKind(models.TextChoices):
     NEW = "new", "新增"
     ADJUST = "adjust", "调整"
     CANCEL = "cancel", "取消"
+    DELEGATE = "delegate", "下放"
+
+
+class ChangeEvent(models.TextChoices):
+    """What the change feed (`GET /api/v1/item-changes`, API.md) says happened to an item
+    when a version took effect. A delegation is an adjustment whose department changed."""
+
+    PUBLISHED = "published", "发布"
+    ADJUSTED = "adjusted", "调整"
+    CANCELLED = "cancelled", "取消"
+
+
+class FileKind(models.TextChoices):
+    """Files that belong to a version of the guide; all of them are public once published."""
+
+    BLANK_FORM = "blank_form", "空白表格"
+    SAMPLE = "sample", "填写示例"
+    RESULT_SAMPLE = "result_sample", "审批结果样本"
 
 
 class Assignment(models.TextChoices):
@@ -139,8 +169,6 @@ class MaterialSource(models.TextChoices):
 GUIDE_FIELDS: dict[str, str] = {
     "exercise_level": "行使层级（A.2 代码）",
     "department_nature": "实施主体性质（A.3）",
-    "entrusted_department": "受委托部门",
-    "co_handling_departments": "联办部门",
     "setting_basis": "设定依据",
     "result_type": "审批结果类型",
     "result_name": "审批结果名称",

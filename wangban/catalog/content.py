@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, SchemaError, validators
 
 from wangban.accounts.choices import Role
-from wangban.accounts.models import User
+from wangban.accounts.models import Department, User
 from wangban.catalog.choices import (
     GUIDE_FIELDS,
     Assignment,
@@ -27,7 +27,8 @@ from wangban.catalog.choices import (
     ServiceObject,
     SpecialProcedure,
 )
-from wangban.catalog.queries import IDENTITY_KEYS
+from wangban.catalog.models import OnlineServiceLevel
+from wangban.catalog.queries import DERIVED_KEYS, IDENTITY_KEYS
 from wangban.core.errors import InvalidInput
 
 MAX_DAYS = 32767  # PositiveSmallIntegerField
@@ -37,8 +38,8 @@ FIELD_KEYS = (
     "name", "type", "case_type", "legal_limit_days", "legal_limit_unit", "legal_limit_note",
     "promised_limit_days", "promised_limit_unit", "promised_limit_note",
     "warning_threshold_days", "service_objects", "handling_forms", "online_depth",
-    "online_service_level", "visits_required", "visits_note", "special_procedures", "fees",
-    "legal_basis", "acceptance_conditions", "form_schema", "guide",
+    "online_service_level", "entrusted_department", "visits_required", "visits_note",
+    "special_procedures", "fees", "legal_basis", "acceptance_conditions", "form_schema", "guide",
 )  # fmt: skip
 
 
@@ -148,6 +149,34 @@ def _dict_list(data: dict[str, Any], key: str, label: str, p: Problems) -> list[
         p.add(key, f"{label}应为对象列表。")
         return []
     return value
+
+
+def _department(
+    data: dict[str, Any], key: str, label: str, p: Problems, *, prefix: str = ""
+) -> Department | None:
+    """A department given by its code, or by the `{"code", "name"}` object the API writes."""
+    value = data.get(key)
+    if isinstance(value, dict):
+        value = value.get("code")
+    if value is None or value == "":
+        return None
+    department = Department.objects.filter(code=value).first() if isinstance(value, str) else None
+    if department is None:
+        p.add(prefix + key, f"{label}“{value}”不存在，请填写部门代码。")
+    return department
+
+
+def _online_level(data: dict[str, Any], p: Problems) -> OnlineServiceLevel | None:
+    value = data.get("online_service_level")
+    if value is None or value == "":
+        return None
+    level = (
+        OnlineServiceLevel.objects.filter(code=value).first() if isinstance(value, str) else None
+    )
+    if level is None:
+        codes = "、".join(OnlineServiceLevel.objects.values_list("code", flat=True))
+        p.add("online_service_level", f"网上办理等级“{value}”不存在，可选：{codes}。")
+    return level
 
 
 def _special_procedures(data: dict[str, Any], p: Problems) -> list[dict[str, Any]]:
@@ -294,6 +323,7 @@ def _steps(data: dict[str, Any], p: Problems) -> list[dict[str, Any]]:
                 "budget_days": _days(entry, "budget_days", "环节时限", p, prefix=prefix),
                 "assignment": assignment,
                 "assignee": assignee,
+                "department": _department(entry, "department", "联办部门", p, prefix=prefix),
             }
         )
     return clean
@@ -304,7 +334,7 @@ def clean_content(data: Any) -> CleanContent:
     p = Problems()
     if not isinstance(data, dict):
         raise InvalidInput("事项内容应为对象。", fields={"content": ["事项内容应为对象。"]})
-    known = {*IDENTITY_KEYS, *FIELD_KEYS, "materials", "steps"}
+    known = {*IDENTITY_KEYS, *DERIVED_KEYS, *FIELD_KEYS, "materials", "steps"}
     for key in sorted(set(data) - known):
         p.add(key, f"事项没有“{key}”这一要素。")
     warning = _days(data, "warning_threshold_days", "预警阈值", p, required=False, default=None)
@@ -335,9 +365,8 @@ def clean_content(data: Any) -> CleanContent:
         "service_objects": _codes(data, "service_objects", "服务对象", ServiceObject, p),
         "handling_forms": _codes(data, "handling_forms", "办理形式", HandlingForm, p),
         "online_depth": _codes(data, "online_depth", "网上办理深度", OnlineDepth, p),
-        "online_service_level": _text(
-            data, "online_service_level", "网上办理等级", p, max_length=20
-        ),
+        "online_service_level": _online_level(data, p),
+        "entrusted_department": _department(data, "entrusted_department", "受委托部门", p),
         "visits_required": _days(data, "visits_required", "到现场次数", p, required=False),
         "visits_note": _text(data, "visits_note", "到现场原因", p),
         "special_procedures": _special_procedures(data, p),

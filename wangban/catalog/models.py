@@ -19,7 +19,9 @@ from wangban.catalog.choices import (
     FROZEN_STATES,
     Assignment,
     CaseType,
+    ChangeEvent,
     ChangeKind,
+    FileKind,
     ItemType,
     LimitUnit,
     MaterialForm,
@@ -36,9 +38,36 @@ def immutable() -> Conflict:
     return Conflict(IMMUTABLE_MESSAGE, code="version_immutable")
 
 
+class OnlineServiceLevel(models.Model):
+    """The province's online service levels (网上办理等级, e.g. 一级–四级), master data of the
+    centre. A level sets the acceptance clock of the items at that level (issue 7): whether a
+    submission must be signed for (签收) and within how many working hours, and within how
+    many working days pre-review must answer."""
+
+    code = models.CharField("代码", max_length=10, primary_key=True)
+    label = models.CharField("名称", max_length=20, unique=True)
+    description = models.TextField("说明", blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    sign_in_hours = models.PositiveSmallIntegerField(
+        "签收时限（工作小时）", null=True, blank=True, help_text="留空表示无需签收"
+    )
+    reply_working_days = models.PositiveSmallIntegerField(
+        "预审答复时限（工作日）", null=True, blank=True, help_text="留空表示不设预审答复时限"
+    )
+
+    class Meta:
+        verbose_name = "网上办理等级"
+        verbose_name_plural = "网上办理等级"
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class ServiceItem(models.Model):
-    """The identity of an item: its implementation code (实施编码) and department. What it
-    says lives in its versions; the published one is `ItemVersion` in state `published`."""
+    """The identity of an item: its implementation code (实施编码) and the department that
+    implements it now (a delegation moves it). What it says lives in its versions; the
+    published one is `ItemVersion` in state `published`."""
 
     code = models.CharField("实施编码", max_length=64, unique=True)
     basic_code = models.CharField("基本编码", max_length=64, blank=True)
@@ -68,6 +97,14 @@ class ItemVersion(models.Model):
         "状态", max_length=12, choices=VersionState.choices, default=VersionState.DRAFT
     )
     change_reason = models.TextField("变更原因", blank=True)
+    # The implementing department of this version: the item's, or for a delegation (下放)
+    # the lower-level department that takes the item over when the version takes effect.
+    department = models.ForeignKey(
+        Department,
+        verbose_name="实施部门",
+        on_delete=models.PROTECT,
+        related_name="item_versions",
+    )
     effective_on = models.DateField("生效日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="起草人", on_delete=models.PROTECT, related_name="+"
@@ -104,7 +141,22 @@ class ItemVersion(models.Model):
     service_objects = models.JSONField("服务对象", default=list, blank=True)
     handling_forms = models.JSONField("办理形式", default=list, blank=True)
     online_depth = models.JSONField("网上办理深度", default=list, blank=True)
-    online_service_level = models.CharField("网上办理等级", max_length=20, blank=True)
+    online_service_level = models.ForeignKey(
+        OnlineServiceLevel,
+        verbose_name="网上办理等级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entrusted_department = models.ForeignKey(
+        Department,
+        verbose_name="受委托部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     visits_required = models.PositiveSmallIntegerField("到现场次数", default=0)
     visits_note = models.TextField("到现场原因", blank=True)
     special_procedures = models.JSONField("特别程序", default=list, blank=True)
@@ -128,7 +180,7 @@ class ItemVersion(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["item"],
-                condition=models.Q(state__in=["draft", "in_review"]),
+                condition=models.Q(state__in=["draft", "in_review", "scheduled"]),
                 name="item_one_pending_version",
             ),
         ]
@@ -180,7 +232,7 @@ class _VersionPart(models.Model):
 
 
 class Material(_VersionPart):
-    """申请材料. Blank form and sample files come in a later phase (docs/catalog.md)."""
+    """申请材料. Its blank form and filled-in sample are `CatalogFile` rows."""
 
     version = models.ForeignKey(
         ItemVersion, verbose_name="事项版本", on_delete=models.CASCADE, related_name="materials"
@@ -244,6 +296,16 @@ class WorkflowStep(_VersionPart):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A co-handling department (联办部门) works this step of a joint approval; empty means
+    # the implementing department.
+    department = models.ForeignKey(
+        Department,
+        verbose_name="联办部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "审批环节"
@@ -255,3 +317,70 @@ class WorkflowStep(_VersionPart):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.name}"
+
+
+class CatalogFile(_VersionPart):
+    """A file of the guide: a material's blank form or filled-in sample, or the sample of the
+    approval result. The bytes are stored once per content (named by SHA-256), so versions
+    drafted from one another share them; a published version's files are public."""
+
+    version = models.ForeignKey(
+        ItemVersion, verbose_name="事项版本", on_delete=models.CASCADE, related_name="files"
+    )
+    material = models.ForeignKey(
+        Material,
+        verbose_name="申请材料",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="files",
+    )
+    kind = models.CharField("文件类别", max_length=14, choices=FileKind.choices)
+    name = models.CharField("文件名", max_length=200)
+    blob = models.CharField("存储名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "指南文件"
+        verbose_name_plural = "指南文件"
+        ordering = ["version", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "material", "kind"],
+                condition=models.Q(material__isnull=False),
+                name="catalog_file_one_per_material_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "kind"],
+                condition=models.Q(material__isnull=True),
+                name="catalog_file_one_per_version_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemChange(models.Model):
+    """The change feed (一调五调): one row each time a version takes effect, in order. Systems
+    that mirror the catalogue read it from `GET /api/v1/item-changes?since=<id>`."""
+
+    id = models.BigAutoField(primary_key=True)
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="事项", on_delete=models.PROTECT, related_name="changes"
+    )
+    version = models.ForeignKey(
+        ItemVersion, verbose_name="版本", on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField("变更", max_length=10, choices=ChangeEvent.choices)
+    occurred_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "事项变更"
+        verbose_name_plural = "事项变更"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.event}"

@@ -5,19 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from wangban.catalog.choices import VersionState
-from wangban.catalog.models import ItemVersion, ServiceItem
+from wangban.catalog.choices import FileKind, VersionState
+from wangban.catalog.models import CatalogFile, ItemVersion, ServiceItem
 from wangban.core.errors import NotFound
 
 # Keys of the item representation that say which item and version it is, not what it says.
 IDENTITY_KEYS = ("code", "basic_code", "department", "version", "effective_on")
+# Keys of the representation derived from other data: shown, never written through content
+# (files change through `actions.do_attach_file`, co-handling departments through steps).
+DERIVED_KEYS = ("co_handling_departments", "result_sample")
 
 
 def _with_parts(versions: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
-    return versions.select_related("item__department").prefetch_related(
-        "materials", "steps__assignee"
-    )
+    return versions.select_related(
+        "item", "department", "online_service_level", "entrusted_department"
+    ).prefetch_related("materials", "steps__assignee", "steps__department", "files")
 
 
 def published_items() -> QuerySet[ItemVersion]:
@@ -44,20 +48,42 @@ def content_of(version: ItemVersion) -> dict[str, Any]:
     """What a version says: its API representation without the identity keys. This is the
     `content` that `actions.do_draft_item` takes, so a version can be copied."""
     data = item_to_api(version)
-    for key in IDENTITY_KEYS:
+    for key in (*IDENTITY_KEYS, *DERIVED_KEYS):
         data.pop(key)
+    for material in data["materials"]:
+        del material["blank_form"], material["sample"]
     return data
+
+
+def _department_ref(department: Any) -> dict[str, str] | None:
+    return {"code": department.code, "name": department.name} if department else None
+
+
+def file_to_api(file: CatalogFile) -> dict[str, Any]:
+    return {
+        "name": file.name,
+        "content_type": file.content_type,
+        "size": file.size,
+        "sha256": file.sha256,
+        "url": reverse("portal:catalog_file", args=[file.pk, file.name]),
+    }
 
 
 def item_to_api(version: ItemVersion) -> dict[str, Any]:
     """The item representation of API.md for one version."""
     item = version.item
+    files: dict[tuple[int | None, str], dict[str, Any]] = {
+        (file.material_id, file.kind): file_to_api(file) for file in version.files.all()
+    }
+    steps = list(version.steps.all())
+    co_handling = {step.department.code: step.department for step in steps if step.department}
+    co_handling.pop(version.department.code, None)
     return {
         "code": item.code,
         "basic_code": item.basic_code,
         "name": version.name,
         "type": version.item_type,
-        "department": {"code": item.department.code, "name": item.department.name},
+        "department": _department_ref(version.department),
         "version": version.number,
         "effective_on": version.effective_on.isoformat() if version.effective_on else None,
         "case_type": version.case_type,
@@ -71,7 +97,9 @@ def item_to_api(version: ItemVersion) -> dict[str, Any]:
         "service_objects": list(version.service_objects),
         "handling_forms": list(version.handling_forms),
         "online_depth": list(version.online_depth),
-        "online_service_level": version.online_service_level,
+        "online_service_level": version.online_service_level_id or "",
+        "entrusted_department": _department_ref(version.entrusted_department),
+        "co_handling_departments": [_department_ref(d) for d in co_handling.values()],
         "visits_required": version.visits_required,
         "visits_note": version.visits_note,
         "special_procedures": list(version.special_procedures),
@@ -87,8 +115,9 @@ def item_to_api(version: ItemVersion) -> dict[str, Any]:
                 "budget_days": step.budget_days,
                 "assignment": step.assignment,
                 "assignee": step.assignee.username if step.assignee else None,
+                "department": _department_ref(step.department),
             }
-            for step in version.steps.all()
+            for step in steps
         ],
         "materials": [
             {
@@ -106,8 +135,11 @@ def item_to_api(version: ItemVersion) -> dict[str, Any]:
                 "filling_notes": material.filling_notes,
                 "acceptance_standard": material.acceptance_standard,
                 "basis": material.basis,
+                "blank_form": files.get((material.pk, FileKind.BLANK_FORM)),
+                "sample": files.get((material.pk, FileKind.SAMPLE)),
             }
             for material in version.materials.all()
         ],
+        "result_sample": files.get((None, FileKind.RESULT_SAMPLE)),
         "form_schema": version.form_schema,
     }

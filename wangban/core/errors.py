@@ -52,3 +52,15 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = "当前状态不允许此操作。"
+
+
+class FileTooLarge(DomainError):
+    status = 413
+    code = "file_too_large"
+    default_message = "文件太大。"
+
+
+class FileTypeRefused(DomainError):
+    status = 415
+    code = "unsupported_file_type"
+    default_message = "不支持该文件类型。"

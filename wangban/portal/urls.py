@@ -1,12 +1,17 @@
 from django.urls import path
 
-from wangban.portal import views
+from wangban.portal import catalog_files, views
 from wangban.portal.account import auth, pages
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "items/files/<int:file_id>/<str:name>",
+        catalog_files.catalog_file,
+        name="catalog_file",
+    ),
     # Sign-in (shared with the workbench: wangban/portal/account/auth.py)
     path("login/", auth.PortalLoginView.as_view(), name="login"),
     path("logout/", auth.PortalLogoutView.as_view(), name="logout"),

@@ -35,7 +35,7 @@ def item_content(**overrides: Any) -> dict[str, Any]:
         "service_objects": ["2", "5"],
         "handling_forms": ["1", "2"],
         "online_depth": ["1", "2", "3", "4"],
-        "online_service_level": "四级",
+        "online_service_level": "4",
         "visits_required": 1,
         "visits_note": "领取许可证",
         "special_procedures": [{"procedure": "site_survey", "days": 5, "note": "核查停车场地"}],

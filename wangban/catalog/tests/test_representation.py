@@ -35,7 +35,9 @@ def test_item_to_api_is_exact(city: City) -> None:
         "service_objects": ["2", "5"],
         "handling_forms": ["1", "2"],
         "online_depth": ["1", "2", "3", "4"],
-        "online_service_level": "四级",
+        "online_service_level": "4",
+        "entrusted_department": None,
+        "co_handling_departments": [],
         "visits_required": 1,
         "visits_note": "领取许可证",
         "special_procedures": [{"procedure": "site_survey", "days": 5, "note": "核查停车场地"}],
@@ -51,6 +53,7 @@ def test_item_to_api_is_exact(city: City) -> None:
                 "budget_days": 1,
                 "assignment": "pool",
                 "assignee": None,
+                "department": None,
             },
             {
                 "order": 2,
@@ -59,6 +62,7 @@ def test_item_to_api_is_exact(city: City) -> None:
                 "budget_days": 5,
                 "assignment": "pool",
                 "assignee": None,
+                "department": None,
             },
             {
                 "order": 3,
@@ -67,6 +71,7 @@ def test_item_to_api_is_exact(city: City) -> None:
                 "budget_days": 4,
                 "assignment": "pool",
                 "assignee": None,
+                "department": None,
             },
         ],
         "materials": [
@@ -85,6 +90,8 @@ def test_item_to_api_is_exact(city: City) -> None:
                 "filling_notes": "",
                 "acceptance_standard": "",
                 "basis": "",
+                "blank_form": None,
+                "sample": None,
             },
             {
                 "code": "M02",
@@ -101,6 +108,8 @@ def test_item_to_api_is_exact(city: City) -> None:
                 "filling_notes": "",
                 "acceptance_standard": "",
                 "basis": "",
+                "blank_form": None,
+                "sample": None,
             },
             {
                 "code": "M03",
@@ -117,8 +126,11 @@ def test_item_to_api_is_exact(city: City) -> None:
                 "filling_notes": "",
                 "acceptance_standard": "",
                 "basis": "",
+                "blank_form": None,
+                "sample": None,
             },
         ],
+        "result_sample": None,
         "form_schema": FORM,
     }
 
@@ -137,5 +149,6 @@ def test_published_items_read_in_a_fixed_number_of_queries(city: City) -> None:
     with CaptureQueriesContext(connection) as captured:
         items = [queries.item_to_api(version) for version in queries.published_items()]
     assert [item["code"] for item in items] == ["ITEM-0", "ITEM-1", "ITEM-2"]
-    # versions with their item and department, materials, steps (no assignees to fetch)
-    assert len(captured) == 3
+    # versions with their item and departments, materials, steps, files (no assignees or
+    # co-handling departments to fetch)
+    assert len(captured) == 4

@@ -57,6 +57,7 @@ def test_draft_submit_publish(city: City) -> None:
         "code": CODE,
         "version": 1,
         "effective_on": timezone.localdate().isoformat(),
+        "department": "D01",
         "superseded_version": None,
     }
 
@@ -178,6 +179,7 @@ def test_named_assignee_is_kept(city: City) -> None:
             "budget_days": 1,
             "assignment": "person",
             "assignee": "transport_clerk",
+            "department": None,
         }
     ]
 
@@ -194,6 +196,9 @@ ALLOWED = {
     ("in_review", "draft"): "return",
     ("in_review", "published"): "approve",
     ("in_review", "cancelled"): "approve_cancel",
+    ("in_review", "scheduled"): "approve_later",
+    ("scheduled", "published"): "activate",
+    ("scheduled", "cancelled"): "activate_cancel",
     ("published", "superseded"): "supersede",
 }
 
@@ -207,7 +212,7 @@ def test_transition_table(from_state: str, to_state: str) -> None:
         return
     with pytest.raises(Conflict) as error:
         actions.check_transition(from_state, to_state)
-    frozen = from_state in {"published", "superseded", "cancelled"}
+    frozen = from_state in {"scheduled", "published", "superseded", "cancelled"}
     assert error.value.code == ("version_immutable" if frozen else "invalid_transition")
 
 

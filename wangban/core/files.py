@@ -1,0 +1,78 @@
+"""Files people hand us: checked by what they contain, not by their name, and stored once per
+content under their SHA-256 through Django's storage API (local disk or S3-compatible).
+Nothing stored here has a public URL; views that serve a file check access first."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import IO
+
+import filetype
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+
+from wangban.core.errors import FileTooLarge, FileTypeRefused
+
+# The types a person may upload, by the media type their magic bytes reveal.
+DOCUMENT_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG 图片",
+    "image/png": "PNG 图片",
+    "application/msword": "Word 文档",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档",
+    "application/vnd.ms-excel": "Excel 表格",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 表格",
+}
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    blob: str  # the storage name
+    content_type: str
+    size: int
+    sha256: str
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type of a file from its first bytes, or None when unrecognised."""
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+def store(
+    stream: IO[bytes], *, prefix: str, max_bytes: int, allowed: dict[str, str] = DOCUMENT_TYPES
+) -> StoredFile:
+    """Check `stream` (type by content, size) and store it under `prefix/<sha256>`, once.
+
+    Raises FileTooLarge (413) or FileTypeRefused (415) with a message in Chinese; a refused
+    file leaves nothing behind."""
+    stream.seek(0)
+    content_type = sniff(stream.read(8192))
+    if content_type not in allowed:
+        kinds = "、".join(dict.fromkeys(allowed.values()))
+        raise FileTypeRefused(f"不支持该文件类型（按文件内容识别），请上传 {kinds}。")
+    stream.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FileTooLarge(f"文件不能超过 {max_bytes // (1 << 20)} MB。")
+        digest.update(chunk)
+    if size == 0:
+        raise FileTypeRefused("文件是空的。")
+    sha256 = digest.hexdigest()
+    blob = f"{prefix}/{sha256[:2]}/{sha256}"
+    if not default_storage.exists(blob):
+        stream.seek(0)
+        saved = default_storage.save(blob, File(stream))
+        if saved != blob:  # a concurrent twin stored the same bytes first
+            default_storage.delete(saved)
+    return StoredFile(blob=blob, content_type=content_type, size=size, sha256=sha256)
+
+
+def open_blob(blob: str) -> IO[bytes]:
+    return default_storage.open(blob, "rb")
