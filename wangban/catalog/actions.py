@@ -297,11 +297,24 @@ def do_update_draft(
 
 
 def submission_problems(version: ItemVersion) -> dict[str, list[str]]:
-    """What keeps a draft from review: no steps, a promised limit above the statutory one,
-    a case type that contradicts the limit, an invalid electronic form."""
+    """What keeps a draft from review: no steps, step budgets that add up to more than the
+    promised limit (in working days; the steps' lights would promise what the item cannot),
+    a promised limit above the statutory one, a case type that contradicts the limit, an
+    invalid electronic form."""
     p = Problems()
-    if not version.steps.exists():
+    budgets = list(version.steps.values_list("budget_days", flat=True))
+    if not budgets:
         p.add("steps", "审批流程至少需要一个环节。")
+    elif (
+        version.case_type == "2"
+        and version.promised_limit_unit == LimitUnit.WORKING_DAYS
+        and sum(budgets) > version.promised_limit_days
+    ):
+        p.add(
+            "steps",
+            f"各环节时限之和（{sum(budgets)} 个工作日）超过承诺办结时限"
+            f"（{version.promised_limit_days} 个工作日）。",
+        )
     problem = limit_problem(
         Limits(
             legal_days=version.legal_limit_days,

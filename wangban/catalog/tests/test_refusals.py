@@ -100,6 +100,28 @@ def test_submitting_without_steps_is_refused(city: City) -> None:
     assert state() == before
 
 
+def test_step_budgets_above_the_promised_limit_are_refused(city: City) -> None:
+    steps = [
+        {"name": "受理", "role": "clerk", "budget_days": 1},
+        {"name": "审核", "role": "reviewer", "budget_days": 6},
+        {"name": "审批", "role": "approver", "budget_days": 4},
+    ]
+    version = draft(city, steps=steps)
+    before = state()
+    with pytest.raises(InvalidInput) as error:
+        actions.do_submit_for_review(version, actor=city.transport_admin)
+    assert error.value.fields == {
+        "steps": ["各环节时限之和（11 个工作日）超过承诺办结时限（10 个工作日）。"]
+    }
+    assert state() == before
+    # Exactly the promised limit is fine.
+    steps[1]["budget_days"] = 5
+    version = actions.do_update_draft(
+        version, actor=city.transport_admin, content=item_content(steps=steps)
+    )
+    assert actions.do_submit_for_review(version, actor=city.transport_admin).state == "in_review"
+
+
 def test_promised_limit_above_statutory_is_refused(city: City) -> None:
     version = draft(city, promised_limit_days=25)
     before = state()

@@ -75,7 +75,14 @@ def test_adjust_creates_version_2_and_supersedes_1_on_publication(city: City) ->
         actor=city.transport_admin,
         code=CODE,
         kind=ChangeKind.ADJUST,
-        content=item_content(promised_limit_days=5),
+        content=item_content(
+            promised_limit_days=5,
+            steps=[
+                {"name": "受理", "role": "clerk", "budget_days": 1},
+                {"name": "审核", "role": "reviewer", "budget_days": 2},
+                {"name": "审批", "role": "approver", "budget_days": 2},
+            ],
+        ),
         change_reason="压缩承诺时限",
     )
     assert (second.number, second.change_kind, second.state) == (2, "adjust", "draft")
