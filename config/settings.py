@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wangban.audit",
     "wangban.catalog",
     "wangban.notify",
+    "wangban.cases",
     "wangban.api",
     "wangban.portal",
     "wangban.workbench",
@@ -302,7 +303,12 @@ LOGIN_REDIRECT_URL = "workbench:home"
 # Idempotent management commands that the scheduler (cron, a systemd timer, or the loop
 # of `manage.py serve`) runs every minute.
 # `verify_audit` is heavier: run it daily from cron (docs/audit.md).
-WANGBAN_PERIODIC_COMMANDS = ["purge_idempotency", "chain_audit", "sign_audit_heads"]
+WANGBAN_PERIODIC_COMMANDS = [
+    "purge_idempotency",
+    "chain_audit",
+    "sign_audit_heads",
+    "deliver_outbox",
+]
 
 # Personal data at rest (wangban/core/pii.py): SM4-GCM keys as "id:base64,id:base64" (the
 # first encrypts, all decrypt) and the fixed key of the lookup digest. Demo mode derives both.
@@ -319,3 +325,13 @@ WANGBAN_IDENTITY_VERIFIER = os.environ.get("WANGBAN_IDENTITY_VERIFIER", "local")
 WANGBAN_AUDIT_SIGNING_KEY = os.environ.get("WANGBAN_AUDIT_SIGNING_KEY", "")
 if not (DEMO or DEBUG) and not WANGBAN_AUDIT_SIGNING_KEY:
     raise ImproperlyConfigured("WANGBAN_AUDIT_SIGNING_KEY must be set outside demo and debug mode.")
+
+# Notify outbox and signed webhooks (docs/notify.md): attempts before a message is dead, the
+# retry schedule (base × 4^(n−1) seconds, capped, ±20 % jitter), the timeout of one webhook
+# call, and the lease of a message being sent (longer than the timeout: after it, another
+# worker takes the message again).
+WANGBAN_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("WANGBAN_NOTIFY_MAX_ATTEMPTS", "8"))
+WANGBAN_NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("WANGBAN_NOTIFY_RETRY_BASE_SECONDS", "60"))
+WANGBAN_NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("WANGBAN_NOTIFY_RETRY_MAX_SECONDS", "43200"))
+WANGBAN_NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("WANGBAN_NOTIFY_TIMEOUT_SECONDS", "10"))
+WANGBAN_NOTIFY_LEASE_SECONDS = int(os.environ.get("WANGBAN_NOTIFY_LEASE_SECONDS", "120"))

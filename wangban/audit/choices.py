@@ -56,6 +56,11 @@ ACTION_LABELS: dict[str, str] = {
     "item.discard": "删除事项草稿",
     "item.attach_file": "上传指南文件",
     "item.remove_file": "删除指南文件",
+    "webhook.create": "新增 Webhook 接收端",
+    "webhook.update": "修改 Webhook 接收端",
+    "webhook.delete": "删除 Webhook 接收端",
+    "message.dead": "消息投递失败（停止重试）",
+    "message.retry": "重新投递消息",
 }
 
 
