@@ -339,9 +339,15 @@ def do_save_department(
         )
         return department
     before = {k: str(getattr(existing, k)) for k in values}
+    renamed = existing.name != name
     for field, value in values.items():
         setattr(existing, field, value)
     existing.save(update_fields=list(values))
+    if renamed:  # the catalogue's search index copies department names
+        # Imported here: the catalogue builds on accounts, not the other way round.
+        from wangban.catalog.search import refresh_department
+
+        refresh_department(existing)
     _audit(
         "department.update",
         actor=actor,

@@ -384,3 +384,8 @@ class ItemChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.event}"
+
+
+# The search index's models live beside the code that fills and reads them; importing them
+# here registers them with the app whatever imports first (flush, checks, migrations).
+from wangban.catalog.search import ItemFacet, ItemSearch  # noqa: E402, F401

@@ -18,7 +18,7 @@ IDENTITY_KEYS = ("code", "basic_code", "department", "version", "effective_on")
 DERIVED_KEYS = ("co_handling_departments", "result_sample")
 
 
-def _with_parts(versions: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
+def with_parts(versions: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
     return versions.select_related(
         "item", "department", "online_service_level", "entrusted_department"
     ).prefetch_related("materials", "steps__assignee", "steps__department", "files")
@@ -26,7 +26,7 @@ def _with_parts(versions: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
 
 def published_items() -> QuerySet[ItemVersion]:
     """The published version of every item in the catalogue (cancelled items have none)."""
-    return _with_parts(ItemVersion.objects.filter(state=VersionState.PUBLISHED)).order_by(
+    return with_parts(ItemVersion.objects.filter(state=VersionState.PUBLISHED)).order_by(
         "item__code"
     )
 
