@@ -45,6 +45,7 @@ from wangban.catalog.content import (
     form_schema_problems,
     limit_problem,
 )
+from wangban.catalog.feed import change_to_api
 from wangban.catalog.models import (
     IMMUTABLE_MESSAGE,
     CatalogFile,
@@ -58,6 +59,8 @@ from wangban.catalog.queries import content_of
 from wangban.catalog.search import refresh_index
 from wangban.core import files
 from wangban.core.errors import Conflict, InvalidInput, NotFound
+from wangban.notify.actions import publish_event
+from wangban.notify.models import WebhookEndpoint
 
 # Blank forms, samples and result samples of the guide.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -133,7 +136,7 @@ def _copy_files(source: list[CatalogFile], version: ItemVersion, materials: list
     CatalogFile.objects.bulk_create(copies)
 
 
-def _clean_code(code: Any) -> str:
+def clean_code(code: Any) -> str:
     code = code.strip() if isinstance(code, str) else ""
     if not CODE_PATTERN.match(code):
         message = "实施编码须为 1 至 64 个字符，不含空格、“/”、“?”、“#”。"
@@ -172,7 +175,7 @@ def do_draft_item(
         if department is None:
             raise InvalidInput("请选择实施部门。", fields={"department": ["请选择实施部门。"]})
         require_edit_items(actor, department)
-        code = _clean_code(code)
+        code = clean_code(code)
         basic = basic_code.strip() if isinstance(basic_code, str) else ""
         if len(basic) > 64:
             message = "基本编码不能超过 64 个字符。"
@@ -457,7 +460,7 @@ def _take_effect(
         event = ChangeEvent.CANCELLED
     else:
         event = ChangeEvent.ADJUSTED if previous is not None else ChangeEvent.PUBLISHED
-    ItemChange.objects.create(item=item, version=version, event=event)
+    announce_changes([ItemChange.objects.create(item=item, version=version, event=event)])
     refresh_index([item.pk])
     record(
         "item.cancel" if cancel else "item.publish",
@@ -475,6 +478,16 @@ def _take_effect(
         },
     )
     return version
+
+
+def announce_changes(changes: list[ItemChange]) -> None:
+    """一调五调: systems registered for webhooks hear of each change through the outbox, in
+    the transaction that makes it (so nothing is announced that did not happen, and nothing
+    that happened goes unannounced). The payload is the change feed's entry."""
+    if not WebhookEndpoint.objects.filter(active=True).exists():
+        return
+    for change in changes:
+        publish_event(f"item.{change.event}", change_to_api(change), key=f"item-change:{change.pk}")
 
 
 def do_activate_due(today: date | None = None) -> list[ItemVersion]:
