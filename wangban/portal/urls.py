@@ -2,16 +2,23 @@ from django.urls import path
 
 from wangban.portal import catalog_files, views
 from wangban.portal.account import auth, pages
+from wangban.portal.catalog import views as catalog
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The public catalogue (wangban/portal/catalog/, docs/portal-catalogue.md)
+    path("items/", catalog.item_list, name="item-list"),
+    path("themes/<str:audience>/", catalog.theme_list, name="themes"),
     path(
         "items/files/<int:file_id>/<str:name>",
         catalog_files.catalog_file,
         name="catalog_file",
     ),
+    path("items/<str:code>/", catalog.item_detail, name="item"),
+    path("items/<str:code>/guide.pdf", catalog.guide_pdf, name="item-guide-pdf"),
+    path("items/<str:code>/form/", catalog.item_form, name="item-form"),
     # Sign-in (shared with the workbench: wangban/portal/account/auth.py)
     path("login/", auth.PortalLoginView.as_view(), name="login"),
     path("logout/", auth.PortalLogoutView.as_view(), name="logout"),
