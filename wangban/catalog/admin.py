@@ -1,5 +1,7 @@
-"""Read-only views of the catalogue for the centre: every write goes through
-`wangban.catalog.actions` (drafting, review and publication are audited there)."""
+"""The catalogue in the admin. The online service levels are the centre's master data and are
+kept here (each change audited); items and versions are shown read-only: every write to them
+goes through `wangban.catalog.actions` and the workbench's 事项管理 pages (drafting, review and
+publication are audited there). Materials, steps and files appear only inside a version."""
 
 from __future__ import annotations
 
@@ -7,7 +9,14 @@ from typing import Any
 
 from django.contrib import admin
 
-from wangban.catalog.models import ItemVersion, Material, ServiceItem, WorkflowStep
+from wangban.audit.actions import record
+from wangban.catalog.models import (
+    ItemVersion,
+    Material,
+    OnlineServiceLevel,
+    ServiceItem,
+    WorkflowStep,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +63,51 @@ class ItemVersionAdmin(ReadOnlyAdmin):
     list_filter = ("state", "change_kind", "item_type", "item__department")
     search_fields = ("item__code", "name")
     inlines = (MaterialInline, StepInline)
+
+
+@admin.register(OnlineServiceLevel)
+class OnlineServiceLevelAdmin(admin.ModelAdmin[OnlineServiceLevel]):
+    """网上办理等级: code, label and the acceptance clock of the items at that level. A level
+    that items use cannot be deleted (the versions protect it)."""
+
+    list_display = ("code", "label", "order", "sign_in_hours", "reply_working_days")
+    ordering = ("order", "code")
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
+        return ("code",) if obj is not None else ()  # versions and the API refer to the code
+
+    def save_model(self, request: Any, obj: OnlineServiceLevel, form: Any, change: bool) -> None:
+        before = (
+            dict(OnlineServiceLevel.objects.filter(pk=obj.pk).values(*LEVEL_FIELDS).first() or {})
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        after = {name: getattr(obj, name) for name in LEVEL_FIELDS}
+        if before is not None:
+            changed = [name for name in LEVEL_FIELDS if before.get(name) != after[name]]
+            before, after = {n: before[n] for n in changed}, {n: after[n] for n in changed}
+        record(
+            "catalog.level_save",
+            actor=request.user,
+            request=request,
+            obj=obj,
+            before=before,
+            after=after,
+        )
+
+    def delete_model(self, request: Any, obj: OnlineServiceLevel) -> None:
+        self._record_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in queryset:
+            self._record_delete(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _record_delete(self, request: Any, obj: OnlineServiceLevel) -> None:
+        before = {name: getattr(obj, name) for name in LEVEL_FIELDS}
+        record("catalog.level_delete", actor=request.user, request=request, obj=obj, before=before)
+
+
+LEVEL_FIELDS = ("code", "label", "description", "order", "sign_in_hours", "reply_working_days")

@@ -18,6 +18,24 @@ class Section(NamedTuple):
 
 SECTIONS = [
     Section(
+        "workbench:catalog-items",
+        "事项管理",
+        "起草、调整、取消和下放本部门的政务服务事项，维护办事指南、材料、流程和电子表单。",
+        (Role.DEPT_ADMIN, Role.CENTRE_ADMIN),
+    ),
+    Section(
+        "workbench:catalog-review-queue",
+        "事项审核",
+        "对各部门提交的事项变更进行法制审核，确定生效日期后发布，或写明原因退回。",
+        (Role.CENTRE_ADMIN,),
+    ),
+    Section(
+        "workbench:catalog-figures",
+        "事项监督",
+        "按部门统计网上事项公开率和办事指南完整率，列出缺少要素的事项。",
+        (Role.SUPERVISOR, Role.CENTRE_ADMIN, Role.DEPT_ADMIN),
+    ),
+    Section(
         "workbench:staff-list",
         "工作人员",
         "添加工作人员，授予和撤销角色。",

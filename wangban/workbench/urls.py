@@ -16,5 +16,6 @@ urlpatterns = [
     path("password/reset/", auth.workbench_password_reset, name="password-reset"),
     path("password/reset/code/", auth.workbench_password_reset_code, name="password-reset-code"),
     path("audit/", include("wangban.workbench.urls_audit")),
+    path("catalog/", include("wangban.workbench.urls_catalog")),
     path("", include("wangban.workbench.urls_staff")),
 ]
