@@ -119,11 +119,15 @@ def load_accounts() -> str:
         for index, (code, name, entrusts) in enumerate(DEPARTMENTS, start=1)
     ]
     district = _department(*DISTRICT, level=Level.COUNTY, credit_code=credit_code(50))
-    _department(*TOWN, level=Level.TOWN, parent=district)
+    town = _department(*TOWN, level=Level.TOWN, parent=district)
     transport = departments[0]
 
     for username, real_name, role in DEPARTMENT_STAFF:
         _grant(_staff(username, real_name, transport), transport, role, admin)
+    # Every other department keeps its own items (the demo catalogue), so each has an admin.
+    for department in [*departments[1:], district, town]:
+        username = "dept_admin_" + department.code.lower().replace("-", "_")
+        _grant(_staff(username, "管理员", department), department, Role.DEPT_ADMIN, admin)
     for username, real_name, role in CENTRE_STAFF:
         _grant(_staff(username, real_name, centre), centre, role, admin)
     # The centre's comprehensive window clerk accepts for departments that entrust it.

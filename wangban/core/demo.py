@@ -8,7 +8,10 @@ from importlib import import_module
 
 # Each loader creates its part of the city and returns a short summary; in this order,
 # because later parts (items, cases) need the earlier ones (departments, people).
-DEMO_LOADERS = ["wangban.accounts.demo.load_accounts"]
+DEMO_LOADERS = [
+    "wangban.accounts.demo.load_accounts",
+    "wangban.catalog.demo.load_catalog",
+]
 
 
 def _loader(path: str) -> Callable[[], str]:

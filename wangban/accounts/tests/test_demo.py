@@ -12,9 +12,16 @@ from wangban.accounts.choices import Level, RealNameLevel, Role
 from wangban.accounts.demo import DEMO_PASSWORD
 from wangban.accounts.models import AgentGrant, Department, Hall, LegalPerson, RoleGrant, User
 from wangban.audit.models import AuditEvent
+from wangban.conftest import restore_migration_data
 from wangban.core import pii
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(db: None) -> None:
+    restore_migration_data()
+
 
 ROLE_ACCOUNTS = [role.value for role in Role]
 
