@@ -60,7 +60,7 @@ def store(
     while chunk := stream.read(CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise FileTooLarge(f"文件不能超过 {max_bytes // (1 << 20)} MB。")
+            raise FileTooLarge(f"文件不能超过 {human_size(max_bytes)}。")
         digest.update(chunk)
     if size == 0:
         raise FileTypeRefused("文件是空的。")
@@ -72,6 +72,15 @@ def store(
         if saved != blob:  # a concurrent twin stored the same bytes first
             default_storage.delete(saved)
     return StoredFile(blob=blob, content_type=content_type, size=size, sha256=sha256)
+
+
+def human_size(size: int) -> str:
+    """ "20 MB", "512 KB", "300 字节": how a limit reads to a person."""
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):g} MB"
+    if size >= 1 << 10:
+        return f"{size / (1 << 10):g} KB"
+    return f"{size} 字节"
 
 
 def open_blob(blob: str) -> IO[bytes]:

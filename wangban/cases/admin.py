@@ -1,0 +1,51 @@
+"""Read-only admin: cases change only through `wangban.cases.actions`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from wangban.cases.models import Case, CaseEvent, CaseMaterial, CorrectionNotice
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor_name", "action", "from_state", "to_state", "note"]
+    readonly_fields = ["at", "actor_name", "action", "from_state", "to_state", "note"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["id", "receipt_no", "item", "department", "state", "channel", "received_on"]
+    list_filter = ["state", "channel", "deemed_accepted", "accepting_department"]
+    search_fields = ["id", "receipt_no", "item__code"]
+    inlines = [CaseEventInline]
+
+
+@admin.register(CaseMaterial)
+class CaseMaterialAdmin(ReadOnlyAdmin):
+    list_display = ["case", "material_code", "material_name", "paper", "file_name", "size"]
+
+
+@admin.register(CorrectionNotice)
+class CorrectionNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["case", "issued_on", "handler_name", "answer_due_on", "is_repeat"]
+    list_filter = ["is_repeat"]

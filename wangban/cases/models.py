@@ -1,0 +1,229 @@
+"""Cases (办件): applications, their materials, timeline and correction notices.
+
+Written only through `wangban.cases.actions` (DESIGN.md §4: actions own every write).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from wangban.accounts.models import Department, LegalPerson
+from wangban.cases.choices import CaseAction, CaseState, Channel
+from wangban.catalog.models import ItemVersion, ServiceItem
+
+SYSTEM_ACTOR = "系统"
+
+
+def new_case_id() -> str:
+    """An opaque id (API.md: ids are opaque strings): 20 random hexadecimal characters."""
+    return secrets.token_hex(10)
+
+
+class Case(models.Model):
+    """One application (办件) for a service item, filed under the version published when it
+    was created: a case keeps its version, whatever the item becomes later."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_case_id, editable=False)
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="事项", on_delete=models.PROTECT, related_name="cases"
+    )
+    version = models.ForeignKey(
+        ItemVersion, verbose_name="事项版本", on_delete=models.PROTECT, related_name="cases"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="实施部门", on_delete=models.PROTECT, related_name="cases"
+    )
+    # 一窗受理: the service centre when the department entrusts acceptance, else itself.
+    accepting_department = models.ForeignKey(
+        Department,
+        verbose_name="受理部门",
+        on_delete=models.PROTECT,
+        related_name="accepting_cases",
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    on_behalf_of = models.ForeignKey(
+        LegalPerson,
+        verbose_name="代办法人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    channel = models.CharField("申请渠道", max_length=10, choices=Channel.choices)
+    state = models.CharField(
+        "状态", max_length=24, choices=CaseState.choices, default=CaseState.DRAFT
+    )
+    form = models.JSONField("申请表", default=dict, blank=True)
+    # How many times it has been submitted (1 after the first submission); materials and
+    # correction notices remember the submission they belong to.
+    submission = models.PositiveSmallIntegerField("提交次数", default=0)
+
+    # Before acceptance (DESIGN.md §5 "Before acceptance").
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    received_on = models.DateField("收件日期", null=True, blank=True)
+    sign_in_due_at = models.DateTimeField("签收时限", null=True, blank=True)
+    signed_in_at = models.DateTimeField("签收时间", null=True, blank=True)
+    signed_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签收人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reply_due_on = models.DateField("预审答复时限", null=True, blank=True)
+    deemed_due_on = models.DateField("视为受理前最后答复日", null=True, blank=True)
+    correction_due_on = models.DateField("补正期限", null=True, blank=True)
+
+    # Acceptance.
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deemed_accepted = models.BooleanField("视为受理", default=False)
+    receipt_no = models.CharField("受理编号", max_length=64, unique=True, null=True, blank=True)
+
+    # Rejection (不予受理), termination (终止) or withdrawal (撤回).
+    closing_reason = models.TextField("不予受理、终止或撤回理由", blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "办件"
+        verbose_name_plural = "办件"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "deemed_due_on"], name="case_state_deemed"),
+            models.Index(fields=["accepting_department", "state"], name="case_queue"),
+            models.Index(fields=["department", "state"], name="case_department"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_no or self.id
+
+
+class CaseMaterial(models.Model):
+    """One material of a case: an attached file (stored by content, `wangban.core.files`)
+    or, at a window, a mark that it was handed over on paper (大安办法第十七—十八条)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    material_code = models.CharField("材料编码", max_length=64)
+    material_name = models.CharField("材料名称", max_length=200)
+    # The submission this material belongs to: attached before submission n is n.
+    submission = models.PositiveSmallIntegerField("所属提交次数")
+    paper = models.BooleanField("纸质材料", default=False)
+    note = models.TextField("说明", blank=True)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    blob = models.CharField("存储名", max_length=200, blank=True)
+    content_type = models.CharField("文件类型", max_length=100, blank=True)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField("提交时间")
+
+    class Meta:
+        verbose_name = "办件材料"
+        verbose_name_plural = "办件材料"
+        ordering = ["case", "material_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "material_code"], name="case_material_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material_code} {self.file_name or '纸质'}"
+
+
+class CaseEvent(models.Model):
+    """The case's timeline (API.md `events[]`): append-only, one row per action."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField("操作人姓名", max_length=150)
+    action = models.CharField("操作", max_length=24, choices=CaseAction.choices)
+    from_state = models.CharField("原状态", max_length=24, choices=CaseState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=24, choices=CaseState.choices)
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "办件记录"
+        verbose_name_plural = "办件记录"
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+class CorrectionNotice(models.Model):
+    """一次性补正告知书: every deficient material at once, with the reason, the day and the
+    handler's name (淮安办法第十二条, 大安办法第十九条). A further notice on the same
+    application needs a stated reason and is flagged for supervision (`is_repeat`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="correction_notices")
+    submission = models.PositiveSmallIntegerField("对应提交次数")
+    issued_at = models.DateTimeField("告知时间")
+    issued_on = models.DateField("告知日期")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
+    )
+    handler_name = models.CharField("经办人姓名", max_length=150)
+    # [{"material_code", "material_name", "reason"}], in the item's material order.
+    items = models.JSONField("补正内容")
+    answer_due_on = models.DateField("补正期限")
+    is_repeat = models.BooleanField("再次告知（违反一次性告知）", default=False)
+    repeat_reason = models.TextField("再次告知理由", blank=True)
+    answered_at = models.DateTimeField("补正提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "补正告知书"
+        verbose_name_plural = "补正告知书"
+        ordering = ["case", "issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.issued_on}"
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt sequence number of a department on a day, locked while a number is
+    taken so that two acceptances never get the same one."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "受理编号计数"
+        verbose_name_plural = "受理编号计数"
+        constraints = [
+            models.UniqueConstraint(fields=["department", "day"], name="receipt_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.day} {self.last}"
