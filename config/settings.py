@@ -296,6 +296,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# The catalogue editor posts every material, step and fee as form fields (about 25 each).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 CSRF_FAILURE_VIEW = "wangban.core.views.csrf_failure"
 LOGIN_URL = "workbench:login"
 LOGIN_REDIRECT_URL = "workbench:home"
@@ -308,6 +310,8 @@ WANGBAN_PERIODIC_COMMANDS = [
     "chain_audit",
     "sign_audit_heads",
     "deliver_outbox",
+    "activate_items",
+    "deem_acceptance",
 ]
 
 # Personal data at rest (wangban/core/pii.py): SM4-GCM keys as "id:base64,id:base64" (the

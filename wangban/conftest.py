@@ -3,9 +3,11 @@ actions under test are exercised by the tests themselves)."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as django_apps
 
 from wangban.accounts.choices import Role
 from wangban.accounts.models import Department, RoleGrant, User
@@ -33,8 +35,16 @@ def make_staff(username: str, department: Department, *roles: str) -> User:
     return user
 
 
+def restore_migration_data() -> None:
+    """Rows that data migrations create (the default online service levels) are removed by
+    the flush after every transactional test; put them back the way the migration does."""
+    migration = importlib.import_module("wangban.catalog.migrations.0002_default_online_levels")
+    migration.create_levels(django_apps, None)
+
+
 @pytest.fixture
 def city(db: None) -> City:
+    restore_migration_data()
     centre = Department.objects.create(code="C00", name="市政务服务中心", is_service_centre=True)
     transport = Department.objects.create(code="D01", name="市交通运输局")
     market = Department.objects.create(code="D02", name="市市场监督管理局")

@@ -315,12 +315,16 @@ def test_object_history_shows_each_change(trail: People) -> None:
 
 
 def test_object_history_of_an_unknown_type(people: People) -> None:
-    record("case.update", object_type="cases.case", object_id="2026/0001", after={"state": "受理"})
+    record(
+        "legacy.update", object_type="legacy.record", object_id="2026/0001", after={"state": "受理"}
+    )
 
-    response = client_for(people, "supervisor").get("/workbench/audit/object/cases.case/2026/0001/")
+    response = client_for(people, "supervisor").get(
+        "/workbench/audit/object/legacy.record/2026/0001/"
+    )
 
     assert response.status_code == 200
-    assert "<h1>对象历史：cases.case #2026/0001</h1>" in response.content.decode()
+    assert "<h1>对象历史：legacy.record #2026/0001</h1>" in response.content.decode()
     assert [row.event.object_id for row in response.context["rows"]] == ["2026/0001"]
     assert "待上链" in response.content.decode()
 
