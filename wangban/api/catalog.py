@@ -1,7 +1,7 @@
 """The public catalogue of API.md: `GET /api/v1/items`, `GET /api/v1/items/{code}` and the
 change feed `GET /api/v1/item-changes?since=`.
 
-The bodies are `wangban.catalog.queries.item_to_api` and `wangban.catalog.feed.change_to_api`
+The bodies are `wangban.catalog.queries.public_item` and `wangban.catalog.feed.change_to_api`
 (one representation for every channel, 同源发布); the serializers below only document them
 for the OpenAPI schema. No authentication: the catalogue is public, and a stale token sent
 by a kiosk must not turn a public read into a 401.
@@ -36,7 +36,7 @@ from wangban.catalog.choices import (
     ServiceObject,
 )
 from wangban.catalog.models import ItemChange, ItemVersion
-from wangban.catalog.queries import item_to_api, published_version
+from wangban.catalog.queries import public_item, published_version, with_parts
 from wangban.catalog.search import MAX_FILTER_LENGTH, MAX_QUERY_LENGTH, catalogue_pages
 from wangban.core.errors import InvalidInput
 
@@ -146,67 +146,6 @@ class ItemSerializer(serializers.Serializer):
     materials = MaterialSerializer(label="申请材料", many=True)
     result_sample = FileSerializer(label="审批结果样本", allow_null=True)
     form_schema = serializers.DictField(label="电子表单（JSON Schema）")
-
-
-# The keys of a search result: the item representation restricted to what a list of results
-# shows and filters by (same names, same values); the whole item is one GET away.
-SUMMARY_KEYS = (
-    "code", "basic_code", "name", "type", "department", "version", "effective_on",
-    "case_type", "legal_limit_days", "legal_limit_unit", "promised_limit_days",
-    "promised_limit_unit", "service_objects", "handling_forms", "online_depth",
-    "online_service_level", "visits_required",
-)  # fmt: skip
-
-
-class ItemSummarySerializer(serializers.Serializer):
-    """A search result: the item representation's keys in `SUMMARY_KEYS`."""
-
-    code = serializers.CharField(label="实施编码", help_text="用于路径和办件的 item_code")
-    basic_code = serializers.CharField(label="基本编码", allow_blank=True)
-    name = serializers.CharField(label="事项名称")
-    type = serializers.ChoiceField(label="事项类型（GB/T 39046 A.1）", choices=ItemType.choices)
-    department = DepartmentRefSerializer(label="实施部门")
-    version = serializers.IntegerField(label="版本号")
-    effective_on = serializers.DateField(label="生效日期", allow_null=True)
-    case_type = serializers.ChoiceField(label="办件类型（A.6）", choices=CaseType.choices)
-    legal_limit_days = serializers.IntegerField(label="法定办结时限")
-    legal_limit_unit = LimitUnitField(label="法定时限单位")
-    promised_limit_days = serializers.IntegerField(label="承诺办结时限")
-    promised_limit_unit = LimitUnitField(label="承诺时限单位")
-    service_objects = serializers.ListField(
-        label="服务对象（A.4 代码）", child=serializers.CharField()
-    )
-    handling_forms = serializers.ListField(
-        label="办理形式（A.5 代码）", child=serializers.CharField()
-    )
-    online_depth = serializers.ListField(label="网上办理深度", child=serializers.CharField())
-    online_service_level = serializers.CharField(label="网上办理等级代码", allow_blank=True)
-    visits_required = serializers.IntegerField(label="到现场次数")
-
-
-def item_summary(version: ItemVersion) -> dict[str, Any]:
-    """`item_to_api(version)` restricted to `SUMMARY_KEYS`, read from the version and its
-    item and department alone (no materials, steps or files)."""
-    department = version.department
-    return {
-        "code": version.item.code,
-        "basic_code": version.item.basic_code,
-        "name": version.name,
-        "type": version.item_type,
-        "department": {"code": department.code, "name": department.name},
-        "version": version.number,
-        "effective_on": version.effective_on.isoformat() if version.effective_on else None,
-        "case_type": version.case_type,
-        "legal_limit_days": version.legal_limit_days,
-        "legal_limit_unit": version.legal_limit_unit,
-        "promised_limit_days": version.promised_limit_days,
-        "promised_limit_unit": version.promised_limit_unit,
-        "service_objects": list(version.service_objects),
-        "handling_forms": list(version.handling_forms),
-        "online_depth": list(version.online_depth),
-        "online_service_level": version.online_service_level_id or "",
-        "visits_required": version.visits_required,
-    }
 
 
 class ItemChangeSerializer(serializers.Serializer):
@@ -319,14 +258,12 @@ LIST_PARAMETERS = [
 
 
 class ItemListView(generics.ListAPIView):
-    """Published service items, filtered and searched. Each result is a summary (the item
-    representation's keys in `SUMMARY_KEYS`): a page of twenty whole guides would be 60 KB
-    that a result list never shows; the whole item is `GET /api/v1/items/{code}`, and
-    systems that mirror the catalogue read whole items from the change feed."""
+    """Published service items, filtered and searched; each result is the whole item
+    representation of API.md (a promise: "an item in JSON has at least …")."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    serializer_class = ItemSummarySerializer
+    serializer_class = ItemSerializer
     pagination_class = ItemPagination
 
     def get_queryset(self) -> Any:
@@ -337,20 +274,20 @@ class ItemListView(generics.ListAPIView):
             department=params.get("department", ""),
             service_object=params.get("object", ""),
             theme=params.get("theme", ""),
-            rows=ItemVersion.objects.select_related("item", "department"),
+            rows=with_parts(ItemVersion.objects.all()),
         )
 
     @extend_schema(
         summary="事项目录",
         description="已发布的政务服务事项，可按类型、部门、服务对象、主题筛选，q 为中文全文检索。"
-        "每条为事项摘要（事项表示中用于列表的字段）；完整事项见 GET /api/v1/items/{code}。",
+        "每条为完整的事项表示（与 GET /api/v1/items/{code} 相同）。",
         parameters=LIST_PARAMETERS,
         auth=[],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         assert page is not None  # noqa: S101 - the API always paginates
-        return self.get_paginated_response([item_summary(version) for version in page])
+        return self.get_paginated_response([public_item(version) for version in page])
 
 
 class ItemDetailView(generics.GenericAPIView):
@@ -378,7 +315,7 @@ class ItemDetailView(generics.GenericAPIView):
     def get(self, request: Request, code: str) -> Response:
         if "\x00" in code:  # no item has one, and the database refuses to compare it
             raise Http404
-        return Response(item_to_api(published_version(code)))
+        return Response(public_item(published_version(code)))
 
 
 class FeedPagination(pagination.BasePagination):

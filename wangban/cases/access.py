@@ -92,7 +92,9 @@ def may_act(case: Case, user: Any, action: str) -> bool:
     if action == CaseAction.DEEM_ACCEPT:
         return False  # the system only
     if action in CLERK_ACTIONS:
-        return is_queue_clerk(case, user)
+        # Nobody decides on their own application (回避): a clerk who is also its applicant
+        # side may not accept, reject, correct or terminate it.
+        return is_queue_clerk(case, user) and not is_applicant_side(case, user)
     applicant = is_applicant_side(case, user)
     if action in APPLICANT_ACTIONS:
         window = case.channel == Channel.WINDOW and action in CLERK_AT_WINDOW_ACTIONS

@@ -32,6 +32,8 @@ from wangban.audit.choices import Channel as AuditChannel
 from wangban.cases import clock
 from wangban.cases.access import (
     access_case,
+    can_see_case,
+    is_applicant_side,
     is_clerk_of,
     is_queue_clerk,
     may_change_materials,
@@ -448,17 +450,26 @@ def _stored_file(upload: IO[bytes], material: Material) -> dict[str, Any]:
     }
 
 
-def _reused_file(case: Case, reuse: int) -> dict[str, Any]:
-    """A file of the same applicant's (and legal person's) earlier case, by reference."""
+def _reused_file(case: Case, reuse: int, actor: Any) -> dict[str, Any]:
+    """A file of the same applicant's (and legal person's) earlier case, by reference; the
+    actor must be able to see that case, and only its applicant side reaches a draft (a
+    clerk registering a walk-in cannot pull files out of cases they may not see). Not found
+    and not allowed read the same, so ids cannot be probed."""
     source = (
-        CaseMaterial.objects.select_related("case")
+        CaseMaterial.objects.select_related("case__item", "case__on_behalf_of")
         .filter(pk=reuse, paper=False)
         .exclude(case=case)
         .first()
     )
-    if source is None or (source.case.applicant_id, source.case.on_behalf_of_id) != (
-        case.applicant_id,
-        case.on_behalf_of_id,
+    visible = source is not None and (
+        is_applicant_side(source.case, actor)
+        or (source.case.state != CaseState.DRAFT and can_see_case(source.case, actor))
+    )
+    if (
+        source is None
+        or not visible
+        or (source.case.applicant_id, source.case.on_behalf_of_id)
+        != (case.applicant_id, case.on_behalf_of_id)
     ):
         raise InvalidInput(fields={"reuse": ["只能复用同一申请人此前办件中的文件。"]})
     return {
@@ -491,7 +502,7 @@ def do_attach_material(
         if upload is not None and reuse is None:
             values = _stored_file(upload, material)
         elif reuse is not None and upload is None:
-            values = _reused_file(locked, reuse)
+            values = _reused_file(locked, reuse, actor)
         else:
             raise InvalidInput(fields={"file": ["请选择要上传的文件。"]})
         row = _put_material(locked, material, actor, **values)

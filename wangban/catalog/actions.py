@@ -24,7 +24,9 @@ from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
+from wangban.accounts.choices import Role
 from wangban.accounts.models import Department
+from wangban.accounts.roles import user_has_role
 from wangban.audit.actions import record
 from wangban.catalog.access import require_edit_items, require_review_items
 from wangban.catalog.choices import (
@@ -305,6 +307,13 @@ def submission_problems(version: ItemVersion) -> dict[str, list[str]]:
     a promised limit above the statutory one, a case type that contradicts the limit, an
     invalid electronic form."""
     p = Problems()
+    for step in version.steps.select_related("assignee", "department"):
+        department = step.department or version.department
+        if step.assignee and not user_has_role(step.assignee, step.role, department=department):
+            p.add(
+                f"steps[{step.order - 1}].assignee",
+                f"指定人员须是{department.name}的“{Role(step.role).label}”。",
+            )
     budgets = list(version.steps.values_list("budget_days", flat=True))
     if not budgets:
         p.add("steps", "审批流程至少需要一个环节。")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from wangban.catalog.choices import ChangeEvent
 from wangban.catalog.models import ItemChange, ItemVersion
-from wangban.catalog.queries import item_to_api
+from wangban.catalog.queries import public_item
 from wangban.core.errors import InvalidInput
 
 MAX_PAGE = 100
@@ -40,7 +40,7 @@ def change_to_api(change: ItemChange) -> dict[str, Any]:
         "version": version.number,
         "occurred_at": timezone.localtime(change.occurred_at).isoformat(),
         "department": {"code": department.code, "name": department.name},
-        "item": None if change.event == ChangeEvent.CANCELLED else item_to_api(version),
+        "item": None if change.event == ChangeEvent.CANCELLED else public_item(version),
     }
 
 

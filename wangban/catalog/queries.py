@@ -44,6 +44,15 @@ def item_history(item: ServiceItem) -> QuerySet[ItemVersion]:
     return item.versions.select_related("created_by", "reviewed_by").order_by("number")
 
 
+def public_item(version: ItemVersion) -> dict[str, Any]:
+    """The representation for everyone (the API, the change feed, webhooks): a step's named
+    assignee is internal — staff user names are not published."""
+    data = item_to_api(version)
+    for step in data["steps"]:
+        step["assignee"] = None
+    return data
+
+
 def content_of(version: ItemVersion) -> dict[str, Any]:
     """What a version says: its API representation without the identity keys. This is the
     `content` that `actions.do_draft_item` takes, so a version can be copied."""

@@ -42,6 +42,7 @@ from wangban.catalog.formschema import (
 __all__ = ["NON_FIELD", "build_fields", "error_summary", "parse_form", "render_fields", "validate"]
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,60}$")
+MAX_NUMBER_LENGTH = 40
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -191,6 +192,8 @@ def _number(text: str, kind: str) -> Any:
     """An integer or number typed by a person; what is not one stays text, so that
     validation names the problem."""
     compact = text.replace(" ", "")
+    if len(compact) > MAX_NUMBER_LENGTH:  # int() refuses thousands of digits; no form needs them
+        return text
     if _INTEGER.match(compact):
         return int(compact)
     if kind == "number" and _NUMBER.match(compact):

@@ -157,3 +157,14 @@ def test_paper_marks_are_for_clerks(city: City) -> None:
     case = actions.do_create_case(actor=city.applicant, item_code=CODE)
     with pytest.raises(Forbidden):
         actions.do_mark_paper_material(case, actor=city.applicant, material_code="M01")
+
+
+def test_a_clerk_does_not_accept_their_own_application(city: City) -> None:
+    item(city)
+    case = submitted_case(city, actor=city.transport_clerk)
+    with pytest.raises(Forbidden):
+        actions.do_accept(case, actor=city.transport_clerk)
+    with pytest.raises(Forbidden):
+        actions.do_reject(case, actor=city.transport_clerk, reason="材料不全，不予受理。")
+    colleague = make_staff("clerk_two", city.transport, Role.CLERK)
+    assert actions.do_accept(case, actor=colleague).state == "in_review"

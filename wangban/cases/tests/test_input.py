@@ -124,3 +124,29 @@ def test_reuse_is_limited_to_the_same_applicant(city: City) -> None:
         actions.do_attach_material(theirs, actor=other, material_code="M01", reuse=row.pk)
     assert refused.value.fields == {"reuse": ["只能复用同一申请人此前办件中的文件。"]}
     assert CaseMaterial.objects.filter(case=theirs).count() == 0
+
+
+def test_a_clerk_cannot_pull_files_out_of_an_applicants_draft(city: City) -> None:
+    """Window intake for an applicant must not reach the files of cases the clerk may not
+    see, such as the applicant's online draft."""
+    item(city)
+    online = draft_case(city)
+    row = actions.do_attach_material(
+        online, actor=city.applicant, material_code="M01", upload=pdf()
+    )
+    walk_in = actions.do_create_case(
+        actor=city.transport_clerk,
+        item_code=CODE,
+        form=dict(FORM),
+        channel="window",
+        applicant=city.applicant,
+    )
+    with pytest.raises(InvalidInput) as refused:
+        actions.do_attach_material(
+            walk_in, actor=city.transport_clerk, material_code="M01", reuse=row.pk
+        )
+    assert refused.value.fields == {"reuse": ["只能复用同一申请人此前办件中的文件。"]}
+    assert CaseMaterial.objects.filter(case=walk_in).count() == 0
+    # The applicant themself may reuse it.
+    actions.do_attach_material(walk_in, actor=city.applicant, material_code="M01", reuse=row.pk)
+    assert CaseMaterial.objects.filter(case=walk_in).count() == 1

@@ -375,3 +375,12 @@ def test_database_keeps_one_published_and_one_pending_version(
     }
     with pytest.raises(IntegrityError), transaction.atomic():
         ItemVersion.objects.create(number=3, state=second_state, **fields)
+
+
+def test_a_named_assignee_must_hold_the_steps_role_in_the_department(city: City) -> None:
+    steps = [{"name": "审核", "role": "reviewer", "budget_days": 1, "assignment": "person",
+              "assignee": "transport_clerk"}]  # fmt: skip
+    version = draft(city, steps=steps)
+    with pytest.raises(InvalidInput) as error:
+        actions.do_submit_for_review(version, actor=city.transport_admin)
+    assert error.value.fields == {"steps[0].assignee": ["指定人员须是市交通运输局的“审核人”。"]}

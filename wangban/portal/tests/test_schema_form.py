@@ -541,3 +541,10 @@ def test_any_valid_instance_round_trips_through_the_html(instance: dict[str, Any
     assert validate(SCHEMA, instance) == {}, json.dumps(instance, ensure_ascii=False)
     posted = post_back(render_fields(SCHEMA, instance))
     assert parse_form(SCHEMA, posted) == instance
+
+
+def test_thousands_of_digits_are_a_field_error_not_a_crash(city: City, client: Client) -> None:
+    published_item(city)
+    response = client.post(f"/items/{CODE}/form/", {"company": "顺达", "vehicles": "1" * 5000})
+    assert response.status_code == 200
+    assert "车辆数应为整数。" in response.content.decode()
