@@ -307,9 +307,14 @@ def submission_problems(version: ItemVersion) -> dict[str, list[str]]:
     a promised limit above the statutory one, a case type that contradicts the limit, an
     invalid electronic form."""
     p = Problems()
-    for step in version.steps.select_related("assignee", "department"):
-        department = step.department or version.department
-        if step.assignee and not user_has_role(step.assignee, step.role, department=department):
+    # (The department is unknown for content not saved yet: the import checks it apart.)
+    for step in version.steps.all():
+        department = step.department or getattr(version, "department", None)
+        if (
+            step.assignee
+            and department
+            and not user_has_role(step.assignee, step.role, department=department)
+        ):
             p.add(
                 f"steps[{step.order - 1}].assignee",
                 f"指定人员须是{department.name}的“{Role(step.role).label}”。",

@@ -175,7 +175,7 @@ def rich_catalogue(city: City) -> None:
             {"name": "受理", "role": "clerk", "budget_days": 1},
             {
                 "name": "联合审查",
-                "role": "reviewer",
+                "role": "dept_admin",
                 "budget_days": 5,
                 "department": "D02",
                 "assignment": "person",

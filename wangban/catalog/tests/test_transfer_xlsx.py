@@ -150,7 +150,7 @@ def test_workbook_layout_codes_as_labels_and_text_cells(city: City, tmp_path: Pa
     steps = [row for row in rows(path, "审批环节") if row[0] == OTHER]
     assert steps == [
         (OTHER, "受理", "窗口受理人员", 1, "部门队列"),
-        (OTHER, "联合审查", "审核人", 5, "指定人员", "market_admin", "D02"),
+        (OTHER, "联合审查", "部门管理员", 5, "指定人员", "market_admin", "D02"),
         (OTHER, "审批", "审批人", 3, "部门队列"),
     ]
     materials = [row for row in rows(path, "申请材料") if row[0] == OTHER]
