@@ -36,8 +36,13 @@ from wangban.catalog.choices import (
     ServiceObject,
 )
 from wangban.catalog.models import ItemChange, ItemVersion
-from wangban.catalog.queries import public_item, published_version, with_parts
-from wangban.catalog.search import MAX_FILTER_LENGTH, MAX_QUERY_LENGTH, catalogue_pages
+from wangban.catalog.queries import public_item, published_version
+from wangban.catalog.search import (
+    MAX_FILTER_LENGTH,
+    MAX_QUERY_LENGTH,
+    catalogue_pages,
+    representations,
+)
 from wangban.core.errors import InvalidInput
 
 # --- Documentation of the representations ------------------------------------------------
@@ -274,7 +279,7 @@ class ItemListView(generics.ListAPIView):
             department=params.get("department", ""),
             service_object=params.get("object", ""),
             theme=params.get("theme", ""),
-            rows=with_parts(ItemVersion.objects.all()),
+            rows=ItemVersion.objects.only("pk"),
         )
 
     @extend_schema(
@@ -287,7 +292,7 @@ class ItemListView(generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         assert page is not None  # noqa: S101 - the API always paginates
-        return self.get_paginated_response([public_item(version) for version in page])
+        return self.get_paginated_response(representations([version.pk for version in page]))
 
 
 class ItemDetailView(generics.GenericAPIView):

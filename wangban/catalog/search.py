@@ -33,10 +33,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 
 from wangban.accounts.models import Department
+from wangban.audit.actions import json_safe
 from wangban.catalog.choices import ItemType, ServiceObject, VersionState
 from wangban.catalog.content import Problems
 from wangban.catalog.models import ItemVersion, ServiceItem
-from wangban.catalog.queries import with_parts
+from wangban.catalog.queries import public_item, with_parts
 
 FTS_TABLE = "catalog_itemsearch_fts"  # SQLite only (migration 0003)
 MAX_QUERY_LENGTH = 100  # characters of `q`
@@ -92,6 +93,10 @@ class ItemSearch(models.Model):
     initials = models.TextField("名称拼音首字母", blank=True)
     body = models.TextField("其他要素分词", blank=True)
     basis = models.TextField("法律依据分词", blank=True)
+    # The version's public representation (`queries.public_item`), stored with its entry so
+    # a page of results is one read, not the materials, steps and files of twenty versions.
+    # Null only for entries written before it existed (`rebuild_index` fills them).
+    representation = models.JSONField("事项表示", null=True, blank=True)
 
     # Declared because type checkers only see models imported with `models.py`.
     objects: ClassVar[models.Manager[ItemSearch]] = models.Manager()
@@ -249,6 +254,7 @@ def _entry(version: ItemVersion) -> tuple[ItemSearch, list[ItemFacet]]:
         initials=" ".join(name_initials(version.name)),
         body=" ".join(word for text in rest for word in index_words(text)),
         basis=" ".join(index_words(version.legal_basis)),
+        representation=json_safe(public_item(version)),
     )
     facets = [ItemFacet(entry=entry, facet=Facet.SERVICE_OBJECT, value=code) for code in objects]
     for facet, names in themes.items():
@@ -263,10 +269,8 @@ def refresh_index(item_ids: Iterable[int]) -> None:
     ids = sorted(set(item_ids))
     for start in range(0, len(ids), INDEX_BATCH):
         batch = ids[start : start + INDEX_BATCH]
-        versions = (
+        versions = with_parts(
             ItemVersion.objects.filter(item_id__in=batch, state=VersionState.PUBLISHED)
-            .select_related("item", "department", "entrusted_department")
-            .prefetch_related("materials")
         )
         built = [_entry(version) for version in versions]
         ItemSearch.objects.filter(item_id__in=batch).delete()  # and their facets
@@ -275,8 +279,8 @@ def refresh_index(item_ids: Iterable[int]) -> None:
 
 
 def refresh_department(department: Department) -> None:
-    """A renamed department: the entries that copy its name (items it implements or is
-    entrusted with) are rebuilt, in the transaction of the rename."""
+    """A renamed department: the entries that copy its name (items it implements, is
+    entrusted with or co-handles) are rebuilt, in the transaction of the rename."""
     published = ItemVersion.objects.filter(state=VersionState.PUBLISHED)
     refresh_index(
         published.filter(Q(department=department) | Q(entrusted_department=department)).values_list(
@@ -536,3 +540,18 @@ def themes_in_use() -> dict[str, list[tuple[str, int]]]:
     for facet, value, items in rows:
         result[facet.removeprefix("theme_")].append((value, items))
     return result
+
+
+def representations(version_ids: list[int]) -> list[dict[str, Any]]:
+    """The public representations of these published versions, in this order: one read of
+    the search entries (a version whose entry lacks it is built the long way)."""
+    stored: dict[int, Any] = dict(
+        ItemSearch.objects.filter(version_id__in=version_ids).values_list(
+            "version_id", "representation"
+        )
+    )
+    missing = [pk for pk in version_ids if not stored.get(pk)]
+    if missing:
+        for version in with_parts(ItemVersion.objects.filter(pk__in=missing)):
+            stored[version.pk] = public_item(version)
+    return [stored[pk] for pk in version_ids]

@@ -126,11 +126,11 @@ def test_query_count_does_not_grow_with_the_page(city: City, api: APIClient, q: 
         assert len(codes(api.get(ITEMS, {"page_size": "1", "q": q}))) == 1
     with CaptureQueriesContext(connection) as large:
         assert len(codes(api.get(ITEMS, {"page_size": "8", "q": q}))) == 8
-    # The page's ids and the total, then the page's rows and their materials, steps and
-    # files. A ranked page on PostgreSQL brings its total along (COUNT(*) OVER ());
-    # otherwise the total is a query of its own.
+    # The page's ids and the total, the page's versions, then their representations from
+    # the search entries. A ranked page on PostgreSQL brings its total along
+    # (COUNT(*) OVER ()); otherwise the total is a query of its own.
     together = q and connection.vendor == "postgresql"
-    assert len(small) == len(large) == (5 if together else 6)
+    assert len(small) == len(large) == (3 if together else 4)
 
 
 def test_one_item(catalogue: City, api: APIClient) -> None:

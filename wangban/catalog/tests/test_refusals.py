@@ -167,6 +167,10 @@ INVALID = "电子表单不是有效的 JSON Schema："
             {"type": "object", "title": "表", "properties": {"a": {"minLength": -1}}},
             f"{INVALID}properties/a/minLength 处 -1 is less than the minimum of 0",
         ),
+        (
+            {"type": "object", "title": "表", "properties": {"a": {"title": "甲", "pattern": "("}}},
+            f"{INVALID}properties/a/pattern 处 '(' is not a 'regex'",
+        ),
         ({"type": "string", "title": "表"}, "电子表单的根类型应为 object。"),
         (
             {"type": "object", "title": "表", "properties": {"a": {"type": "string"}}},

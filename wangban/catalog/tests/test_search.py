@@ -367,3 +367,5 @@ def test_renaming_a_department_reindexes_its_items(city: City) -> None:
     do_save_department(actor=city.centre_admin, code="D01", name="市港航管理局")
     assert [v.item.code for v in catalogue_query(q="港航")] == [CODE]
     assert list(catalogue_query(q="交通")) == []
+    version = queries.published_version(CODE)
+    assert search.representations([version.pk])[0]["department"]["name"] == "市港航管理局"
