@@ -312,6 +312,7 @@ WANGBAN_PERIODIC_COMMANDS = [
     "deliver_outbox",
     "activate_items",
     "deem_acceptance",
+    "purge_orphan_files",
 ]
 
 # Personal data at rest (wangban/core/pii.py): SM4-GCM keys as "id:base64,id:base64" (the

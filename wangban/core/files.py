@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 
 import filetype
+from django.apps import apps
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from wangban.core.errors import FileTooLarge, FileTypeRefused
 
@@ -85,3 +88,37 @@ def human_size(size: int) -> str:
 
 def open_blob(blob: str) -> IO[bytes]:
     return default_storage.open(blob, "rb")
+
+
+# Where stored files are referenced: (storage prefix, "app.Model", field holding the name).
+BLOB_OWNERS = [
+    ("catalog", "catalog.CatalogFile", "blob"),
+    ("cases", "cases.CaseMaterial", "blob"),
+]
+
+
+def _blobs(prefix: str) -> list[str]:
+    names: list[str] = []
+    directories, _ = default_storage.listdir(prefix) if default_storage.exists(prefix) else ([], [])
+    for directory in directories:
+        _, stored = default_storage.listdir(f"{prefix}/{directory}")
+        names.extend(f"{prefix}/{directory}/{name}" for name in stored)
+    return names
+
+
+def purge_orphans(*, older_than: timedelta = timedelta(days=1)) -> list[str]:
+    """Delete stored files that no row refers to: the bytes of an upload whose transaction
+    was rolled back (a refused edit), or of rows since deleted. Only files older than
+    `older_than`, so an upload whose transaction is still open is never touched. Returns the
+    names deleted."""
+    cutoff = timezone.now() - older_than
+    deleted = []
+    for prefix, label, field in BLOB_OWNERS:
+        model = apps.get_model(label)
+        for name in _blobs(prefix):
+            if default_storage.get_modified_time(name) >= cutoff:
+                continue
+            if not model.objects.filter(**{field: name}).exists():
+                default_storage.delete(name)
+                deleted.append(name)
+    return deleted

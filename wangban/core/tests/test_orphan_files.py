@@ -1,0 +1,47 @@
+"""Stored files that no row refers to are deleted after a day; referenced ones never."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
+
+from wangban.catalog import actions
+from wangban.catalog.tests.helpers import draft
+from wangban.conftest import City
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _own_media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path  # other test workers share the default media directory
+
+
+def test_only_unreferenced_files_older_than_a_day_are_deleted(city: City) -> None:
+    version = draft(city)
+    kept = actions.do_attach_file(
+        version,
+        actor=city.transport_admin,
+        kind="blank_form",
+        material_code="M01",
+        upload=SimpleUploadedFile("表.pdf", PDF),
+    )
+    # The bytes of an upload whose transaction rolled back: stored, referenced by no row.
+    orphan = default_storage.save("catalog/ab/" + "ab" * 32, SimpleUploadedFile("o", PDF))
+
+    call_command("purge_orphan_files")  # too recent: a transaction might still be open
+    assert default_storage.exists(orphan)
+
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        call_command("purge_orphan_files")
+        call_command("purge_orphan_files")  # idempotent
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(kept.blob)
