@@ -107,6 +107,44 @@ def record(
     - `role`: the role under which the actor acted (a `Role` code); `department`: the
       department code, by default the actor's own department.
     """
+    event = build_event(
+        action,
+        actor=actor,
+        request=request,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        outcome=outcome,
+        channel=channel,
+        role=role,
+        department=department,
+        username=username,
+    )
+    event.save(force_insert=True)
+    schedule_chaining()
+    return event
+
+
+def build_event(
+    action: str,
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    outcome: Outcome | str = Outcome.SUCCESS,
+    channel: Channel | str | None = None,
+    role: str = "",
+    department: str | None = None,
+    username: str | None = None,
+) -> AuditEvent:
+    """The event `record` would append, checked but not saved: for writers that insert many
+    at once (`bulk_create`, then `schedule_chaining()`), such as the catalogue import."""
     if not ACTION_PATTERN.match(action):
         raise ValueError(f"audit action must look like 'domain.verb', not {action!r}")
     if outcome not in Outcome.values:
@@ -135,7 +173,7 @@ def record(
     if username is not None:
         actor_username = username
 
-    event = AuditEvent.objects.create(
+    return AuditEvent(
         actor_id=actor_id,
         actor_username=actor_username[:150],
         role=str(role),
@@ -150,8 +188,6 @@ def record(
         outcome=str(outcome),
         chain=chain_for(object_type, object_id),
     )
-    schedule_chaining()
-    return event
 
 
 # Sign-in events ---------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from wangban.audit.actions import json_safe
-from wangban.audit.chain import chain_for, schedule_chaining
-from wangban.audit.choices import Channel, Outcome
+from wangban.audit.actions import build_event
+from wangban.audit.chain import schedule_chaining
+from wangban.audit.choices import Channel
 from wangban.audit.models import AuditEvent
 from wangban.catalog.actions import announce_changes
 from wangban.catalog.choices import ChangeEvent, ChangeKind, VersionState
@@ -45,12 +45,10 @@ VERSION_TYPE = ItemVersion._meta.label_lower
 
 
 class _Events:
-    """Audit events as `record()` builds them, collected for one bulk INSERT."""
+    """Audit events as `record()` builds them (`build_event`), collected for one bulk INSERT."""
 
     def __init__(self, actor: Any, source_name: str) -> None:
         self.actor = actor
-        self.username = actor.get_username()[:150]
-        self.department = actor.department.code if actor.department_id else ""
         self.source_name = source_name
         self.events: list[AuditEvent] = []
 
@@ -61,22 +59,15 @@ class _Events:
         before: dict[str, Any] | None,
         after: dict[str, Any],
     ) -> None:
-        object_id = str(version.pk)
         self.events.append(
-            AuditEvent(
-                actor_id=self.actor.pk,
-                actor_username=self.username,
-                role="",
-                department=self.department,
-                ip="",
-                channel=Channel.SYSTEM,
-                action=action,
+            build_event(
+                action,
+                actor=self.actor,
                 object_type=VERSION_TYPE,
-                object_id=object_id,
-                before=json_safe(before),
-                after=json_safe({**after, "import": self.source_name}),
-                outcome=Outcome.SUCCESS,
-                chain=chain_for(VERSION_TYPE, object_id),
+                object_id=version.pk,
+                before=before,
+                after={**after, "import": self.source_name},
+                channel=Channel.SYSTEM,
             )
         )
 
