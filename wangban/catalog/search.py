@@ -30,14 +30,13 @@ from typing import Any, ClassVar, TypeVar, overload
 
 from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
-from django.db.models.expressions import RawSQL
 
 from wangban.accounts.models import Department
 from wangban.audit.actions import json_safe
 from wangban.catalog.choices import ItemType, ServiceObject, VersionState
 from wangban.catalog.content import Problems
 from wangban.catalog.models import ItemVersion, ServiceItem
-from wangban.catalog.queries import public_item, with_parts
+from wangban.catalog.queries import public_item, published_items, with_parts
 
 FTS_TABLE = "catalog_itemsearch_fts"  # SQLite only (migration 0003)
 MAX_QUERY_LENGTH = 100  # characters of `q`
@@ -417,7 +416,7 @@ def catalogue_query(
     parameters: `q`, `type`, `department`, `object`, `theme`."""
     _filter_problems(q, item_type, department, service_object, theme).raise_if_any()
     conditions = _conditions("", item_type, department, service_object, theme.strip())
-    versions = _published_versions().filter(*conditions)
+    versions = published_items().filter(*conditions)
     return search_items(versions, q.strip())
 
 
@@ -437,7 +436,7 @@ def catalogue_pages(
     _filter_problems(q, item_type, department, service_object, theme).raise_if_any()
     terms = query_terms(q.strip())
     if not terms:
-        versions = _published_versions().filter(
+        versions = published_items().filter(
             *_conditions("", item_type, department, service_object, theme.strip())
         )
         return Pages(versions, rows=rows)
@@ -510,15 +509,6 @@ class Pages:
     def _rows(self, ids: list[int]) -> list[ItemVersion]:
         found = self.rows.in_bulk(ids)
         return [found[pk] for pk in ids]
-
-
-def _published_versions() -> QuerySet[ItemVersion]:
-    """`queries.published_items()` with the state written into the SQL as a literal rather
-    than passed as a parameter: only then can SQLite use the partial unique index of
-    published versions (`item_one_published_version`) to count them and to walk them in code
-    order without reading each row (ten times faster at 10,000 items)."""
-    published = ItemVersion.objects.filter(state=RawSQL("'published'", ()))
-    return with_parts(published).order_by("item__code")
 
 
 def _has_facet(facets: Iterable[str], value: str) -> Exists:
