@@ -165,16 +165,21 @@ def do_verify_in_person(person: Person, *, clerk: User) -> Person:
 
 @transaction.atomic
 def do_reveal_id_number(person: Person, *, actor: User, request: HttpRequest | None = None) -> str:
-    """The unmasked identity number, for its owner, window clerks (who check it against the
-    card) and centre admins; each view audited. Other staff roles are refused."""
-    allowed = (
-        actor.pk == person.user_id
-        or is_centre_admin(actor)
-        or (actor.is_department_staff and user_has_role(actor, Role.CLERK))
-    )
-    if not allowed:
+    """The unmasked identity number, for its owner and centre admins; each view audited.
+    Window clerks see it only for the applicant of a case in their queue, through
+    `wangban.cases.identity.do_reveal_applicant_id_number`: a clerk role alone does not
+    open every citizen's number."""
+    if not (actor.pk == person.user_id or is_centre_admin(actor)):
         raise Forbidden("您无权查看完整的身份证号码。")
-    _audit("pii.view", actor=actor, obj=person, after={"field": "id_number"}, request=request)
+    return reveal_id_number(person, actor=actor, request=request)
+
+
+def reveal_id_number(
+    person: Person, *, actor: User, request: HttpRequest | None = None, case: str = ""
+) -> str:
+    """Decrypt and audit; the caller has decided that `actor` may see it."""
+    after = {"field": "id_number", **({"case": case} if case else {})}
+    _audit("pii.view", actor=actor, obj=person, after=after, request=request)
     return pii.decrypt(person.id_number_encrypted)
 
 

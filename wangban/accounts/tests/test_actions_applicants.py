@@ -106,13 +106,20 @@ def test_in_person_verification_needs_a_clerk(city: City) -> None:
 def test_revealing_the_identity_number_is_audited(city: City) -> None:
     user = register()
     assert actions.do_reveal_id_number(user.person, actor=user) == ID_ZHANG
-    assert actions.do_reveal_id_number(user.person, actor=city.transport_clerk) == ID_ZHANG
+    assert actions.do_reveal_id_number(user.person, actor=city.centre_admin) == ID_ZHANG
     viewers = list(
         AuditEvent.objects.filter(action="pii.view")
         .order_by("id")
         .values_list("actor_username", flat=True)
     )
-    assert viewers == ["zhang", "transport_clerk"]
+    assert viewers == ["zhang", "centre_admin"]
+
+
+def test_a_clerk_role_alone_does_not_reveal_a_citizens_number(city: City) -> None:
+    user = register()
+    with pytest.raises(Forbidden):
+        actions.do_reveal_id_number(user.person, actor=city.transport_clerk)
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
 
 
 def test_another_applicant_cannot_reveal_the_number() -> None:
