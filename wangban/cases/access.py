@@ -136,14 +136,28 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     return case
 
 
-def cases_visible_to(user: Any) -> QuerySet[Case]:
-    """Every case `user` may see: the same rules as `can_see_case`, in SQL, for lists."""
-    if not _signed_in(user):
-        return Case.objects.none()
+def _applicant_side(user: Any) -> Q:
+    """`is_applicant_side` in SQL: own personal cases, the legal persons' cases the user
+    owns, and those of the items an agent grant in force today covers."""
     applicant_side = Q(on_behalf_of__isnull=True, applicant=user) | Q(on_behalf_of__owner=user)
     for grant in AgentGrant.objects.in_force(timezone.localdate()).filter(agent=user):
         items = Q() if grant.all_items else Q(item__code__in=grant.item_codes)
         applicant_side |= Q(on_behalf_of=grant.legal_person_id) & items
+    return applicant_side
+
+
+def applicant_cases(user: Any) -> QuerySet[Case]:
+    """The cases `user` holds as applicant side (我的办件), whatever staff roles they have."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    return Case.objects.filter(_applicant_side(user))
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """Every case `user` may see: the same rules as `can_see_case`, in SQL, for lists."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    applicant_side = _applicant_side(user)
     filed = ~Q(state=CaseState.DRAFT)
     clerk_of = departments_where(user, Role.CLERK)
     staff_of = departments_where(user, *REVIEW_ROLES)

@@ -10,7 +10,12 @@ from django.utils import timezone
 from wangban.accounts.choices import Role
 from wangban.accounts.models import AgentGrant, LegalPerson, User
 from wangban.cases import actions
-from wangban.cases.access import access_case, cases_visible_to
+from wangban.cases.access import (
+    access_case,
+    applicant_cases,
+    cases_visible_to,
+    is_applicant_side,
+)
 from wangban.cases.tests.helpers import ENTRUSTED_CODE, entrusted_department, item, submitted_case
 from wangban.catalog.tests.helpers import CODE
 from wangban.conftest import City, make_staff
@@ -42,6 +47,8 @@ def grant(legal_person: LegalPerson, agent: User, **overrides) -> AgentGrant:
 
 def sees(user: User, case) -> bool:
     visible = cases_visible_to(user).filter(pk=case.pk).exists()
+    own = applicant_cases(user).filter(pk=case.pk).exists()
+    assert own == is_applicant_side(case, user), "applicant_cases and is_applicant_side disagree"
     try:
         access_case(case.pk, user)
     except NotFound:
