@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CertificatesConfig(AppConfig):
+    name = "wangban.certificates"
+    verbose_name = "电子证照与印章"
