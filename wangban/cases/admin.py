@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from wangban.cases.models import Case, CaseEvent, CaseMaterial, CorrectionNotice
+from wangban.cases.documents import retry_document
+from wangban.cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, CorrectionNotice
+from wangban.core.errors import DomainError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,3 +52,35 @@ class CaseMaterialAdmin(ReadOnlyAdmin):
 class CorrectionNoticeAdmin(ReadOnlyAdmin):
     list_display = ["case", "issued_on", "handler_name", "answer_due_on", "is_repeat"]
     list_filter = ["is_repeat"]
+
+
+@admin.register(CaseDocument)
+class CaseDocumentAdmin(ReadOnlyAdmin):
+    """Written notices and their rendering. A document that failed every attempt is
+    rendered again with the action, after the cause (storage, fonts) is fixed."""
+
+    list_display = ["case", "title", "state", "attempts", "created_at", "rendered_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["case__id", "case__receipt_no"]
+    exclude = ["facts"]
+    actions = ["retry"]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("cases.change_casedocument"))
+
+    @admin.action(description="重新生成所选的生成失败文书", permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[CaseDocument]) -> None:
+        retried = skipped = 0
+        for document in queryset:
+            try:
+                retry_document(document, actor=request.user, request=request)
+            except DomainError:
+                skipped += 1
+            else:
+                retried += 1
+        if retried:
+            self.message_user(request, f"已安排重新生成 {retried} 份文书。", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} 份文书不是“生成失败”状态，未处理。", messages.WARNING
+            )

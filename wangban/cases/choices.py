@@ -86,3 +86,21 @@ def check_transition(state: str | None, action: str) -> str:
         f"办件当前状态为“{label}”，不能{CaseAction(action).label}。",
         code="invalid_transition",
     )
+
+
+class DocumentKind(models.TextChoices):
+    """The written notices and decisions of a case (文书). Each kind has its template and
+    the action that issues it in `documents.KINDS`; issue 8 adds the decision documents."""
+
+    ACCEPTANCE_NOTICE = "acceptance_notice", "受理通知书"
+    CORRECTION_NOTICE = "correction_notice", "补正告知书"
+    REJECTION_DECISION = "rejection_decision", "不予受理决定书"
+
+
+class DocumentState(models.TextChoices):
+    """A document is written as a pending row with the action and rendered to PDF by the
+    task worker right after the commit (DESIGN.md §5: not inside the transaction)."""
+
+    PENDING = "pending", "生成中"
+    READY = "ready", "已生成"
+    FAILED = "failed", "生成失败"

@@ -9,9 +9,10 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from wangban.accounts.models import Department, LegalPerson
-from wangban.cases.choices import CaseAction, CaseState, Channel
+from wangban.cases.choices import CaseAction, CaseState, Channel, DocumentKind, DocumentState
 from wangban.catalog.models import ItemVersion, ServiceItem
 
 SYSTEM_ACTOR = "系统"
@@ -227,3 +228,74 @@ class ReceiptCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.day} {self.last}"
+
+
+class CaseDocument(models.Model):
+    """A written notice or decision of a case (文书) as PDF: 受理通知书 (大安办法第二十条),
+    补正告知书 (第十九条), 不予受理决定书 (第二十一条), and the decisions of issue 8.
+
+    The issuing action writes the row `pending` in its own transaction; the task worker
+    renders it right after the commit and stores the PDF by content (`core.files`), then
+    marks it `ready`. A failed rendering is `failed` and is tried again by the periodic
+    `render_documents` command (`wangban.cases.documents`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("文书类型", max_length=32, choices=DocumentKind.choices)
+    title = models.CharField("标题", max_length=100)
+    state = models.CharField(
+        "状态", max_length=10, choices=DocumentState.choices, default=DocumentState.PENDING
+    )
+    # The timeline event that issued it, and for a correction notice the notice itself.
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name="办件记录",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    notice = models.ForeignKey(
+        CorrectionNotice,
+        verbose_name="补正告知书",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    # What the document states as it stood when issued (dates, receipt number, reasons), so
+    # that a later rendering (a retry) shows the same as the first.
+    facts = models.JSONField("文书要素", default=dict, blank=True)
+    blob = models.CharField("存储名", max_length=200, blank=True)
+    content_type = models.CharField("文件类型", max_length=100, default="application/pdf")
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    rendered_at = models.DateTimeField("生成时间", null=True, blank=True)
+    # A worker rendering it holds it until `attempted_at` + the lease (a crashed worker's
+    # document is taken again afterwards).
+    attempted_at = models.DateTimeField("最近一次生成开始时间", null=True, blank=True)
+    attempts = models.PositiveIntegerField("生成次数", default=0)
+    error = models.TextField("最近一次错误", blank=True)
+
+    class Meta:
+        verbose_name = "办件文书"
+        verbose_name_plural = "办件文书"
+        ordering = ["case", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "kind"], name="case_document_per_event"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state__in=[DocumentState.PENDING, DocumentState.FAILED]),
+                name="case_document_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.title}"
+
+    @property
+    def file_name(self) -> str:
+        """The name the browser saves it under, e.g. "受理通知书.pdf"."""
+        return f"{self.title}.pdf"

@@ -94,6 +94,7 @@ def open_blob(blob: str) -> IO[bytes]:
 BLOB_OWNERS = [
     ("catalog", "catalog.CatalogFile", "blob"),
     ("cases", "cases.CaseMaterial", "blob"),
+    ("documents", "cases.CaseDocument", "blob"),
 ]
 
 

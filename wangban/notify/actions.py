@@ -29,7 +29,7 @@ from django.utils import timezone
 from wangban.audit.actions import json_safe, record, snapshot
 from wangban.core.errors import Conflict, InvalidInput
 from wangban.notify.choices import TRANSITIONS, EventType, MessageChannel, MessageState
-from wangban.notify.models import Message, WebhookEndpoint
+from wangban.notify.models import Message, SiteMessage, WebhookEndpoint
 from wangban.notify.tasks import deliver_message
 from wangban.notify.webhooks import generate_secret, secret_problem
 
@@ -92,6 +92,14 @@ def enqueue_message(
         raise ValueError(f"unknown channel {channel!r}")
     if channel == MessageChannel.SMS and not str(payload.get("text", "")).strip():
         raise ValueError("an SMS message needs a non-empty payload['text']")
+    if channel == MessageChannel.SITE and not (
+        str(payload.get("title", "")).strip() and str(payload.get("body", "")).strip()
+    ):
+        raise ValueError("an in-site message needs a non-empty payload['title'] and ['body']")
+    if channel == MessageChannel.SITE and not is_site_path(str(payload.get("link") or "/")):
+        raise ValueError(
+            f"an in-site message links to a path on this site, not {payload['link']!r}"
+        )
     _check_key(key)
     _require_transaction()
     message = Message(
@@ -103,6 +111,36 @@ def enqueue_message(
         next_attempt_at=timezone.now(),
     )
     return _add([message])[0]
+
+
+def is_site_path(link: str) -> bool:
+    """A path on this site: "/…", but not "//host/…" or "/\\host" (which browsers read as
+    another origin)."""
+    return link.startswith("/") and not link.startswith("//") and "\\" not in link
+
+
+def enqueue_site_message(
+    user: Any, *, event_type: str, title: str, body: str, link: str = "", key: str
+) -> Message:
+    """Put an in-site message (站内信) for `user` into the outbox: channel `site`, the
+    user's id as recipient. The `site` sender writes it into the user's inbox
+    (`SiteMessage`) once, however often the delivery is retried. `link` is a path on this
+    site (e.g. the case's page). Same rules as `enqueue_message`."""
+    return enqueue_message(
+        MessageChannel.SITE,
+        recipient=str(user.pk),
+        event_type=event_type,
+        payload={"title": title, "body": body, "link": link},
+        key=key,
+    )
+
+
+def mark_site_messages_read(user: Any) -> int:
+    """Mark every unread in-site message of `user` read (the inbox's "全部标为已读");
+    returns how many were unread. Only the user's own messages: the caller passes the
+    signed-in user."""
+    with transaction.atomic():
+        return SiteMessage.objects.filter(recipient=user).unread().update(read_at=timezone.now())
 
 
 def _add(messages: list[Message]) -> list[Message]:

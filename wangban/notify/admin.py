@@ -16,10 +16,11 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from wangban.accounts.sms import get_sms_gateway
 from wangban.core.errors import DomainError
 from wangban.notify.actions import delete_webhook_endpoint, retry_message, save_webhook_endpoint
 from wangban.notify.choices import EventType, MessageChannel, MessageState
-from wangban.notify.models import URL_MESSAGE, Message, WebhookEndpoint
+from wangban.notify.models import URL_MESSAGE, Message, SiteMessage, WebhookEndpoint
 from wangban.notify.webhooks import generate_secret, secret_problem
 
 SHOW_GENERATED_FLAG = "_wangban_notify_show_generated"
@@ -175,6 +176,8 @@ class MessageAdmin(admin.ModelAdmin[Message]):
     def recipient_shown(self, obj: Message) -> str:
         if obj.channel == MessageChannel.SMS:
             return mask_phone(obj.recipient)
+        if obj.channel == MessageChannel.SITE:
+            return f"用户 #{obj.recipient}"
         return f"{obj.endpoint} ({obj.recipient})" if obj.endpoint else obj.recipient
 
     @admin.display(description="webhook-id")
@@ -212,6 +215,13 @@ class MessageAdmin(admin.ModelAdmin[Message]):
             dead = Message.objects.filter(state=MessageState.DEAD).count()
             if dead:
                 messages.warning(request, f"有 {dead} 条消息投递失败，已停止重试，请处理。")
+            # The SMS gateway's health check (DESIGN.md §4: shown to the centre admin).
+            gateway = get_sms_gateway()
+            healthy, detail = gateway.health()
+            report = messages.info if healthy else messages.warning
+            report(
+                request, f"短信网关（{gateway.label}）：{'正常' if healthy else '异常'}，{detail}"
+            )
         return super().changelist_view(request, extra_context)
 
     @admin.action(description="重新投递所选的投递失败消息", permissions=["retry"])
@@ -230,3 +240,23 @@ class MessageAdmin(admin.ModelAdmin[Message]):
             self.message_user(
                 request, f"{skipped} 条消息不是“投递失败”状态，未处理。", messages.WARNING
             )
+
+
+@admin.register(SiteMessage)
+class SiteMessageAdmin(admin.ModelAdmin[SiteMessage]):
+    """The users' inboxes, read-only: written by the `site` channel, read by their owners."""
+
+    list_display = ("pk", "created_at", "recipient", "title", "read_at")
+    list_filter = ("read_at",)
+    search_fields = ("title", "recipient__username")
+    list_select_related = ("recipient",)
+    readonly_fields = ("recipient", "message", "title", "body", "link", "created_at", "read_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SiteMessage | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SiteMessage | None = None) -> bool:
+        return False

@@ -5,7 +5,8 @@ A sender delivers one message. It returns when the recipient has it and raises
 deleted); any other exception counts as a failure worth retrying. Senders hold no state
 and write nothing: the outbox (`delivery.py`) records the outcome.
 
-In-site messages (站内信) slot in as a `site` sender that writes the recipient's inbox row.
+The one exception is the in-site channel (`site`): delivering an in-site message (站内信)
+*is* writing the recipient's inbox row, once per outbox message.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 from typing import ClassVar, Protocol
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from wangban.accounts.sms import send_sms
 from wangban.notify import webhooks
 from wangban.notify.choices import MessageChannel
-from wangban.notify.models import Message
+from wangban.notify.models import Message, SiteMessage
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -69,12 +71,44 @@ class SmsSender:
     code: ClassVar[str] = MessageChannel.SMS
 
     def send(self, message: Message) -> None:
-        result = send_sms(message.recipient, str(message.payload["text"]))
+        result = send_sms(
+            message.recipient, str(message.payload["text"]), reference=message.webhook_id
+        )
         if not result.ok:
-            raise DeliveryFailed(result.reason or "短信网关拒绝发送")
+            # `final`: the provider refused this message for good (an invalid number, a
+            # rejected text); anything else (busy, down, too slow) is worth another try.
+            raise DeliveryFailed(result.reason or "短信网关拒绝发送", final=result.final)
 
 
-CHANNELS: dict[str, Sender] = {sender.code: sender for sender in (WebhookSender(), SmsSender())}
+class SiteSender:
+    """An in-site message (站内信): writes the recipient's inbox row (`SiteMessage`) from the
+    payload `{"title", "body", "link"}`. The row is unique per outbox message, so a retried
+    delivery (a worker that died after writing it) finds it and writes nothing more."""
+
+    code: ClassVar[str] = MessageChannel.SITE
+
+    def send(self, message: Message) -> None:
+        recipient = None
+        if message.recipient.isdigit():
+            recipient = get_user_model().objects.filter(pk=int(message.recipient)).first()
+        if recipient is None:
+            raise DeliveryFailed("收件人账号不存在", final=True)
+        payload = message.payload
+        SiteMessage.objects.get_or_create(
+            message=message,
+            defaults={
+                "recipient": recipient,
+                "title": str(payload.get("title", ""))[:100],
+                "body": str(payload.get("body", "")),
+                "link": str(payload.get("link", ""))[:500],
+                "created_at": message.created_at,
+            },
+        )
+
+
+CHANNELS: dict[str, Sender] = {
+    sender.code: sender for sender in (WebhookSender(), SmsSender(), SiteSender())
+}
 
 
 def sender_for(channel: str) -> Sender:

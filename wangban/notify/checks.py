@@ -29,3 +29,27 @@ def lease_outlasts_the_timeout(app_configs: Any, **kwargs: Any) -> list[Warning]
             id="notify.W001",
         )
     ]
+
+
+@register()
+def sms_gateway_configured(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """The configured SMS gateway exists and, for `http`, has its address, key and secret:
+    otherwise every text message fails (and is retried until it is dead)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wangban.accounts.sms import get_sms_gateway
+
+    try:
+        gateway = get_sms_gateway()
+    except ImproperlyConfigured as error:
+        return [Warning(str(error), id="notify.W002")]
+    problem = getattr(gateway, "configuration_problem", lambda: "")()
+    if not problem:
+        return []
+    return [
+        Warning(
+            f"WANGBAN_SMS_GATEWAY is {gateway.code!r}: {problem}",
+            hint="Set the WANGBAN_SMS_HTTP_* settings (docs/notify.md).",
+            id="notify.W003",
+        )
+    ]

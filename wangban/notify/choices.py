@@ -7,11 +7,11 @@ from django.db import models
 
 
 class MessageChannel(models.TextChoices):
-    """How a message leaves the platform; each code has a sender in `channels.CHANNELS`.
-    In-site messages (站内信) come next as `site`."""
+    """How a message leaves the platform; each code has a sender in `channels.CHANNELS`."""
 
     WEBHOOK = "webhook", "Webhook"
     SMS = "sms", "短信"
+    SITE = "site", "站内信"
 
 
 class MessageState(models.TextChoices):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from wangban.core import pii
 from wangban.notify.choices import OPEN_STATES, MessageChannel, MessageState
@@ -113,3 +115,54 @@ class Message(models.Model):
     def webhook_id(self) -> str:
         """The `webhook-id` header: the same on every attempt, so receivers dedupe on it."""
         return f"msg_{self.uuid.hex}"
+
+
+class SiteMessageQuerySet(models.QuerySet["SiteMessage"]):
+    def unread(self) -> SiteMessageQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class SiteMessage(models.Model):
+    """An in-site message (站内信) in a user's inbox, written by the `site` channel when it
+    delivers an outbox message: one per outbox message, so a retried delivery never makes
+    a second one."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="收件人",
+        on_delete=models.CASCADE,
+        related_name="site_messages",
+    )
+    message = models.OneToOneField(
+        Message,
+        verbose_name="出站消息",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="site_message",
+    )
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("内容")
+    # A path on this site (e.g. the case's page), never another origin.
+    link = models.CharField("链接", max_length=500, blank=True)
+    # When the event happened (the outbox message's time), not when it was delivered.
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    objects = SiteMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "站内信"
+        verbose_name_plural = "站内信"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="site_message_inbox"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="site_message_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,71 @@
+"""Telling the applicant: a text message (短信) and an in-site message (站内信) for each step
+of their application, put into the notify outbox in the transaction of the step.
+
+大安办法第二十七条 asks for results "通过网上和手机短信即时向申办人反馈"; the same two
+channels carry every other step here (submission, correction notice, acceptance, rejection,
+termination, the correction reminder). Each message has its own idempotency key, derived
+from what it announces, so a repeated step or a re-run job never sends one twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from wangban.accounts.models import Person
+from wangban.cases.models import Case
+from wangban.notify.actions import enqueue_message, enqueue_site_message
+from wangban.notify.choices import MessageChannel
+
+
+def applicant_phone(case: Case) -> str:
+    """The account's mobile number, else the verified person's."""
+    if case.applicant.phone:
+        return str(case.applicant.phone)
+    phones = Person.objects.filter(user_id=case.applicant_id).values_list("phone", flat=True)
+    return str(phones.first() or "")
+
+
+def inbox_recipients(case: Case) -> list[Any]:
+    """Whose inbox hears about the case: the applicant (who filed it, or for whom a clerk
+    registered it at a window) and, for a legal person's case, the legal person's own
+    account too."""
+    recipients = [case.applicant]
+    owner = case.on_behalf_of.owner if case.on_behalf_of is not None else None
+    if owner is not None and owner.pk != case.applicant_id:
+        recipients.append(owner)
+    return recipients
+
+
+def case_link(case_id: str) -> str:
+    """The case's page in the portal (`portal:case`); `/cases/<id>/` until that page is
+    mounted under that name."""
+    try:
+        return reverse("portal:case", args=[case_id])
+    except NoReverseMatch:
+        return f"/cases/{case_id}/"
+
+
+def tell_applicant(case: Case, *, event_type: str, title: str, text: str, key: str) -> None:
+    """Enqueue `text` as an SMS to the applicant's phone (key `{key}:sms`, none without a
+    phone) and as an in-site message titled `title` with a link to the case to every inbox
+    recipient (key `{key}:site:{user id}`). Call it inside the step's transaction."""
+    phone = applicant_phone(case)
+    if phone:
+        enqueue_message(
+            MessageChannel.SMS,
+            recipient=phone,
+            event_type=event_type,
+            payload={"text": text, "case": case.pk},
+            key=f"{key}:sms",
+        )
+    for user in inbox_recipients(case):
+        enqueue_site_message(
+            user,
+            event_type=event_type,
+            title=title,
+            body=text,
+            link=case_link(case.pk),
+            key=f"{key}:site:{user.pk}",
+        )
