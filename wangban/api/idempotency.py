@@ -5,18 +5,25 @@ with the same key and body returns that response and does nothing again; the sam
 with another body is 409 `idempotency_key_reused`. The record and the view's writes
 share one transaction: a crash rolls back both, so a retry runs the request afresh,
 and a concurrent twin waits on the key's unique index and then replays the winner.
+
+"The same body" is the same bytes for JSON. For a multipart upload it is the same fields
+and the same files (name and content, hashed as they stream from the parsed upload): the
+raw body cannot be read whole — a file above DATA_UPLOAD_MAX_MEMORY_SIZE would refuse it —
+and a client's retry sends the same parts under a new boundary.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -63,6 +70,32 @@ def _is_exempt(request: HttpRequest) -> bool:
     )
 
 
+def _multipart_hash(request: HttpRequest) -> str:
+    """The fields and files of a parsed multipart body, in a fixed order: each file by its
+    field, name, size and SHA-256, read in chunks from where Django put it (memory or a
+    temporary file), never held whole. The files are rewound for the view."""
+    digest = hashlib.sha256(b"multipart\n")
+    for name in sorted(request.POST):
+        for value in request.POST.getlist(name):
+            digest.update(json.dumps(["field", name, value]).encode() + b"\n")
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            part = ["file", name, upload.name, upload.size, content.hexdigest()]
+            digest.update(json.dumps(part).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def request_hash(request: HttpRequest) -> str:
+    """What makes two requests "the same body" (see the module's docstring)."""
+    if request.content_type == "multipart/form-data":
+        return _multipart_hash(request)
+    return hashlib.sha256(request.body).hexdigest()
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(
         bytes(record.body), status=record.status_code, content_type=record.content_type
@@ -96,9 +129,11 @@ class IdempotencyMiddleware:
                 {HEADER: ["请求路径最长 500 个字符。"]},
             )
         try:
-            body_hash = hashlib.sha256(request.body).hexdigest()
+            body_hash = request_hash(request)
         except RequestDataTooBig:
             return error_response(413, "payload_too_large", "上传内容过大。")
+        except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
+            return error_response(400, "malformed_request", "请求内容无法解析，请检查表单格式。")
         identity = {
             "scope": _scope(request),
             "method": request.method,

@@ -10,11 +10,11 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from wangban.accounts import otp
 from wangban.accounts.models import ApiToken
+from wangban.api.throttling import ClientAddressThrottle
 from wangban.audit.actions import record
 from wangban.core.errors import Forbidden
 
@@ -51,7 +51,7 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
     def get_throttles(self) -> list[Any]:
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ClientAddressThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenSerializer}, auth=[])
     def post(self, request: Request) -> Response:

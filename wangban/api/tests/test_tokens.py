@@ -109,3 +109,24 @@ def test_token_requests_are_rate_limited(api: APIClient, user: User) -> None:
     response = api.post("/api/v1/auth/token", {"username": "zhangsan", "password": "x"})
     assert response.json()["error"]["code"] == "rate_limited"
     assert int(response["Retry-After"]) > 0
+
+
+def test_a_made_up_forwarded_for_header_does_not_escape_the_rate_limit(
+    api: APIClient, user: User
+) -> None:
+    statuses = [
+        api.post(
+            "/api/v1/auth/token",
+            {"username": f"user{n}", "password": "x"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        ).status_code
+        for n in range(11)
+    ]
+    assert statuses == [401] * 10 + [429]
+
+
+def test_a_body_nested_too_deeply_is_refused_not_a_server_error(api: APIClient) -> None:
+    response = api.post("/api/v1/auth/token", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "error" in response.json()
