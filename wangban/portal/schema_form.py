@@ -39,7 +39,15 @@ from wangban.catalog.formschema import (
     widget_for,
 )
 
-__all__ = ["NON_FIELD", "build_fields", "error_summary", "parse_form", "render_fields", "validate"]
+__all__ = [
+    "NON_FIELD",
+    "answers",
+    "build_fields",
+    "error_summary",
+    "parse_form",
+    "render_fields",
+    "validate",
+]
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,60}$")
 MAX_NUMBER_LENGTH = 40
@@ -229,3 +237,22 @@ def parse_form(schema: Any, querydict: Any) -> dict[str, Any]:
         else:
             data[name] = text
     return data
+
+
+# --- Showing answers -----------------------------------------------------------------------
+
+
+def answers(schema: Any, data: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+    """The filled-in answers as (label, text, field id), in form order, for a summary with
+    change links (GOV.UK "check answers"); empty answers are left out."""
+    rows = []
+    for form_field in build_fields(schema, data or {}):
+        if form_field.widget == "checkbox":
+            text = "是" if form_field.checked else "否"
+        elif form_field.options:
+            text = "、".join(option.label for option in form_field.options if option.selected)
+        else:
+            text = form_field.value
+        if text:
+            rows.append((form_field.label, text, form_field.id))
+    return rows

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from wangban.portal import catalog_files, views
-from wangban.portal.account import auth, pages
+from wangban.portal import case_files, catalog_files, views
+from wangban.portal.account import auth, messages, pages
+from wangban.portal.cases import apply, progress
+from wangban.portal.cases import views as cases
 from wangban.portal.catalog import views as catalog
 
 app_name = "portal"
@@ -30,6 +32,20 @@ urlpatterns = [
         auth.portal_password_reset_code,
         name="password-reset-code",
     ),
+    # A case's materials and written notices (wangban/portal/case_files.py)
+    path(
+        "cases/<str:case_id>/materials/<int:material_id>/<str:name>",
+        case_files.case_material,
+        name="case-material",
+    ),
+    path(
+        "cases/<str:case_id>/documents/<int:document_id>/<str:name>",
+        case_files.case_document,
+        name="case-document",
+    ),
+    # 站内信 (wangban/portal/account/messages.py)
+    path("account/messages/", messages.message_list, name="messages"),
+    path("account/messages/read/", messages.mark_all_read, name="messages-read"),
     # 我的账户: real name, legal persons and their agents
     path("account/", pages.account, name="account"),
     path("account/reveal-id/", pages.reveal_id_number, name="reveal-id"),
@@ -50,4 +66,19 @@ urlpatterns = [
         pages.agent_grant_revoke,
         name="agent-grant-revoke",
     ),
+    # Applying online and 我的办件 (wangban/portal/cases/, docs/portal-cases.md)
+    path("items/<str:code>/apply/", apply.apply_start, name="apply-start"),
+    path("cases/", cases.my_cases, name="my-cases"),
+    path("cases/<str:case_id>/", cases.case_detail, name="case"),
+    path("cases/<str:case_id>/apply/form/", apply.apply_form, name="case-apply-form"),
+    path(
+        "cases/<str:case_id>/apply/materials/",
+        apply.apply_materials,
+        name="case-apply-materials",
+    ),
+    path("cases/<str:case_id>/apply/check/", apply.apply_check, name="case-apply-check"),
+    path("cases/<str:case_id>/apply/submitted/", apply.apply_submitted, name="case-submitted"),
+    path("cases/<str:case_id>/correct/", cases.correct, name="case-correct"),
+    path("cases/<str:case_id>/withdraw/", cases.withdraw, name="case-withdraw"),
+    path("progress/", progress.progress, name="progress"),
 ]
