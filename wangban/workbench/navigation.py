@@ -18,6 +18,18 @@ class Section(NamedTuple):
 
 SECTIONS = [
     Section(
+        "workbench:cases-queue",
+        "受理",
+        "签收、预审网上和窗口的申请：受理、一次性告知补正或不予受理；窗口收件。",
+        (Role.CLERK,),
+    ),
+    Section(
+        "workbench:cases-deemed",
+        "视为受理",
+        "逾期未答复、依法视为受理的办件（行政许可法第三十二条）。",
+        (Role.SUPERVISOR,),
+    ),
+    Section(
         "workbench:catalog-items",
         "事项管理",
         "起草、调整、取消和下放本部门的政务服务事项，维护办事指南、材料、流程和电子表单。",

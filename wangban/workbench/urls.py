@@ -17,5 +17,6 @@ urlpatterns = [
     path("password/reset/code/", auth.workbench_password_reset_code, name="password-reset-code"),
     path("audit/", include("wangban.workbench.urls_audit")),
     path("catalog/", include("wangban.workbench.urls_catalog")),
+    path("cases/", include("wangban.workbench.urls_cases")),
     path("", include("wangban.workbench.urls_staff")),
 ]

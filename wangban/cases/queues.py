@@ -1,0 +1,385 @@
+"""The acceptance queue (受理队列) of a window clerk, and the lists supervision reads.
+
+A clerk's queue is every filed case that waits for pre-acceptance in the departments where
+the clerk accepts: the department's own items, or for the service centre's clerks the items
+of departments that entrust acceptance to it (一窗受理, 乌海规范第六、十二条). Who sees what is
+`wangban.cases.access.cases_visible_to`; the queue only narrows it to the clerk's accepting
+departments and to the states before acceptance.
+
+Tabs (a case may be in more than one; "overdue" cuts across the others):
+
+- `to_sign` 待签收: submitted, the item's online level asks for sign-in (the case has a
+  `sign_in_due_at`), not signed yet (镇江办法第九条).
+- `to_review` 待预审: submitted and signed, or not needing sign-in (淮安办法第十二条).
+- `correction` 待补正: a correction notice awaits the applicant's answer; once its due day
+  has passed the application may be terminated.
+- `overdue` 已超期: the sign-in deadline passed unsigned, the reply day passed while still
+  submitted, or the correction answer is overdue.
+- `drafts` 窗口草稿: window applications a clerk registered and has not submitted yet.
+
+The pre-acceptance light of a row follows the deadline that matters now: sign-in while
+unsigned, else the reply day while submitted, the correction due day while awaiting
+correction. Red once it has passed; blue when the reply or correction day is today, or when
+the sign-in deadline falls within the next working hour (one office hour on working days
+from now, in the hours of the clerk's hall); green otherwise (大安办法第三十一条 绿灯正常、
+蓝灯预警、红灯超期). "Now" and "today" are Python values passed into the SQL as parameters
+(`timezone.now()`, `timezone.localdate()`), never the database's clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from wangban.accounts.actions import find_person
+from wangban.accounts.choices import Role
+from wangban.accounts.models import Department, LegalPerson, User
+from wangban.accounts.roles import departments_where
+from wangban.cases import clock
+from wangban.cases.access import cases_visible_to
+from wangban.cases.actions import accepting_department_for, office_hours_for
+from wangban.cases.choices import CaseState, Channel
+from wangban.cases.models import Case
+from wangban.catalog.models import ItemVersion
+from wangban.catalog.queries import published_items
+from wangban.core.errors import InvalidInput
+from wangban.core.identifiers import clean_credit_code
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+TO_SIGN = "to_sign"
+TO_REVIEW = "to_review"
+CORRECTION = "correction"
+OVERDUE = "overdue"
+DRAFTS = "drafts"
+#: The tabs in the order the page shows them, with their Chinese names.
+TABS: dict[str, str] = {
+    TO_SIGN: "待签收",
+    TO_REVIEW: "待预审",
+    CORRECTION: "待补正",
+    OVERDUE: "已超期",
+    DRAFTS: "窗口草稿",
+}
+
+#: Sort keys: the deadline that matters now (default, soonest first) or the received time.
+SORTS = ("due", "-due", "received", "-received")
+LIGHT_LABELS = {clock.GREEN: "绿灯", clock.BLUE: "蓝灯", clock.RED: "红灯"}
+#: The states before acceptance that the queue lists (drafts only in their own tab).
+QUEUE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED)
+#: How far ahead a sign-in deadline turns the light blue, in working hours.
+SIGN_IN_WARNING_HOURS = 1
+
+SUBMITTED = Q(state=CaseState.SUBMITTED)
+UNSIGNED = SUBMITTED & Q(sign_in_due_at__isnull=False, signed_in_at__isnull=True)
+IN_CORRECTION = Q(state=CaseState.CORRECTION_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Now:
+    """The moment the queue is read: `now`, its local `today`, and `sign_in_horizon`, the
+    moment one working hour from now (sign-in deadlines up to it are blue)."""
+
+    now: datetime
+    today: date
+    sign_in_horizon: datetime
+
+
+def now_for(user: Any, now: datetime | None = None) -> Now:
+    """The queue's moment for `user`: working hours in the hall of their first accepting
+    department (by code), else the default office hours."""
+    now = now or timezone.now()
+    department = (
+        Department.objects.filter(pk__in=departments_where(user, Role.CLERK))
+        .order_by("code")
+        .first()
+    )
+    hours = office_hours_for(department) if department is not None else None
+    horizon = clock.sign_in_due_at(now, SIGN_IN_WARNING_HOURS, hours)
+    return Now(now=now, today=timezone.localdate(now), sign_in_horizon=horizon)
+
+
+# --- Lights ----------------------------------------------------------------------------------
+
+
+def light_expression(at: Now) -> SqlCase:
+    """The pre-acceptance light of a row, in SQL (see the module's docstring)."""
+    today = at.today
+    return SqlCase(
+        When(UNSIGNED & Q(sign_in_due_at__lt=at.now), then=Value(clock.RED)),
+        When(UNSIGNED & Q(sign_in_due_at__lte=at.sign_in_horizon), then=Value(clock.BLUE)),
+        When(UNSIGNED, then=Value(clock.GREEN)),
+        When(SUBMITTED & Q(reply_due_on__lt=today), then=Value(clock.RED)),
+        When(SUBMITTED & Q(reply_due_on=today), then=Value(clock.BLUE)),
+        When(SUBMITTED, then=Value(clock.GREEN)),
+        When(IN_CORRECTION & Q(correction_due_on__lt=today), then=Value(clock.RED)),
+        When(IN_CORRECTION & Q(correction_due_on=today), then=Value(clock.BLUE)),
+        When(IN_CORRECTION, then=Value(clock.GREEN)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def date_light(due: date | None, today: date) -> str:
+    """A deadline on a day: red after it, blue on it, green before it ("" without one)."""
+    if due is None:
+        return ""
+    if today > due:
+        return clock.RED
+    return clock.BLUE if today == due else clock.GREEN
+
+
+def moment_light(due: datetime | None, at: Now) -> str:
+    """A deadline at a moment (sign-in): red after it, blue within the next working hour."""
+    if due is None:
+        return ""
+    if at.now > due:
+        return clock.RED
+    return clock.BLUE if due <= at.sign_in_horizon else clock.GREEN
+
+
+def case_light(case: Case, at: Now) -> str:
+    """The row's light for one case, in Python: the same rule as `light_expression`."""
+    if case.state == CaseState.SUBMITTED:
+        if case.sign_in_due_at is not None and case.signed_in_at is None:
+            return moment_light(case.sign_in_due_at, at)
+        return date_light(case.reply_due_on, at.today)
+    if case.state == CaseState.CORRECTION_REQUESTED:
+        return date_light(case.correction_due_on, at.today)
+    return ""
+
+
+# --- Tabs ------------------------------------------------------------------------------------
+
+
+def tab_filter(tab: str, at: Now) -> Q:
+    """The condition of a tab (the tab names are `TABS`)."""
+    if tab == TO_SIGN:
+        return UNSIGNED
+    if tab == TO_REVIEW:
+        return SUBMITTED & (Q(signed_in_at__isnull=False) | Q(sign_in_due_at__isnull=True))
+    if tab == CORRECTION:
+        return IN_CORRECTION
+    if tab == OVERDUE:
+        return (
+            (UNSIGNED & Q(sign_in_due_at__lt=at.now))
+            | (SUBMITTED & Q(reply_due_on__lt=at.today))
+            | (IN_CORRECTION & Q(correction_due_on__lt=at.today))
+        )
+    if tab == DRAFTS:
+        return Q(state=CaseState.DRAFT, channel=Channel.WINDOW)
+    raise ValueError(f"unknown tab {tab!r}")
+
+
+def accepting_departments(user: Any) -> set[int]:
+    """The departments whose cases `user` accepts as a window clerk."""
+    return departments_where(user, Role.CLERK)
+
+
+def queue_scope(user: Any) -> QuerySet[Case]:
+    """Every case of the clerk's queue, in any tab: what `user` may see, in the departments
+    where they accept, before acceptance (and the window drafts)."""
+    before_acceptance = Q(state__in=QUEUE_STATES) | Q(state=CaseState.DRAFT, channel=Channel.WINDOW)
+    return cases_visible_to(user).filter(
+        before_acceptance, accepting_department__in=accepting_departments(user)
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the clerk asked for: a tab, an item code, a channel, a light, a sort key."""
+
+    tab: str = TO_SIGN
+    item: str = ""
+    channel: str = ""
+    light: str = ""
+    sort: str = "due"
+
+
+def _filtered(cases: QuerySet[Case], wanted: QueueFilter) -> QuerySet[Case]:
+    if wanted.item:
+        cases = cases.filter(item__code=wanted.item)
+    if wanted.channel:
+        cases = cases.filter(channel=wanted.channel)
+    if wanted.light:
+        cases = cases.filter(light=wanted.light)  # type: ignore[misc]  # annotated in SQL
+    return cases
+
+
+def _annotated(cases: QuerySet[Case], at: Now) -> QuerySet[Case]:
+    """Each row with its `light`, `due_on` (the day of the deadline that matters now),
+    `due_at` (the sign-in moment while unsigned) and `received_at` (submission, or creation
+    for a draft)."""
+    return cases.annotate(
+        light=light_expression(at),
+        due_on=SqlCase(
+            When(UNSIGNED, then=TruncDate("sign_in_due_at", tzinfo=SHANGHAI)),
+            When(SUBMITTED, then=F("reply_due_on")),
+            When(IN_CORRECTION, then=F("correction_due_on")),
+            default=None,
+            output_field=DateField(),
+        ),
+        due_at=SqlCase(
+            When(UNSIGNED, then=F("sign_in_due_at")), default=None, output_field=DateTimeField()
+        ),
+        received_at=Coalesce("submitted_at", "created_at"),
+    )
+
+
+def _ordering(sort: str) -> list[Any]:
+    received = [F("received_at").asc(), "pk"]
+    if sort == "received":
+        return received
+    if sort == "-received":
+        return [F("received_at").desc(), "-pk"]
+    if sort == "-due":
+        return [
+            F("due_on").desc(nulls_last=True),
+            F("due_at").desc(nulls_last=True),
+            F("received_at").desc(),
+            "-pk",
+        ]
+    return [F("due_on").asc(nulls_last=True), F("due_at").asc(nulls_last=True), *received]
+
+
+def queue(scope: QuerySet[Case], wanted: QueueFilter, at: Now) -> QuerySet[Case]:
+    """The rows of one tab of `scope` (`queue_scope(user)`), filtered and sorted, with
+    everything a row shows in one query (the page's length does not change the number of
+    queries)."""
+    cases = _filtered(_annotated(scope, at), wanted).filter(tab_filter(wanted.tab, at))
+    return cases.select_related(
+        "item", "version", "applicant", "on_behalf_of", "accepting_department"
+    ).order_by(*_ordering(wanted.sort))
+
+
+def tab_counts(scope: QuerySet[Case], wanted: QueueFilter, at: Now) -> dict[str, int]:
+    """How many cases of `scope` each tab holds under the same item, channel and light
+    filters, in one query."""
+    cases = _filtered(_annotated(scope, at), wanted)
+    counts = cases.aggregate(**{tab: Count("pk", filter=tab_filter(tab, at)) for tab in TABS})
+    return {tab: int(counts[tab] or 0) for tab in TABS}
+
+
+def queue_items(scope: QuerySet[Case]) -> list[tuple[str, str]]:
+    """(code, name) of the items that have cases in `scope`, for the filter."""
+    rows = (
+        scope.order_by("item__code", "-version__number")
+        .values_list("item__code", "version__name")
+        .distinct()
+    )
+    names: dict[str, str] = {}
+    for code, name in rows:
+        names.setdefault(code, name)
+    return sorted(names.items(), key=lambda entry: entry[1])
+
+
+# --- Supervision -----------------------------------------------------------------------------
+
+
+def deemed_accepted_cases(user: Any) -> QuerySet[Case]:
+    """Cases accepted by law because nobody answered in time (视为受理, 行政许可法第三十二条),
+    as far as `user` may see them (supervisors: all; clerks: their queue's), newest first."""
+    return (
+        cases_visible_to(user)
+        .filter(deemed_accepted=True)
+        .select_related("item", "version", "department", "accepting_department", "applicant")
+        .order_by("-accepted_on", "-pk")
+    )
+
+
+# --- Window intake ---------------------------------------------------------------------------
+
+
+def intake_departments(user: Any) -> list[int]:
+    """The implementing departments whose items `user` registers at a window: each
+    department where they are a clerk that accepts its own items, and every department that
+    entrusts acceptance to one of them (`actions.accepting_department_for`)."""
+    mine = accepting_departments(user)
+    if not mine:
+        return []
+    ids = set(
+        Department.objects.filter(pk__in=mine, entrusts_acceptance=False).values_list(
+            "pk", flat=True
+        )
+    )
+    for department in Department.objects.filter(entrusts_acceptance=True, is_active=True):
+        if accepting_department_for(department).pk in mine:
+            ids.add(department.pk)
+    return sorted(ids)
+
+
+def intake_versions(user: Any) -> QuerySet[ItemVersion]:
+    """The published items a clerk may register a window application for, by name."""
+    return (
+        published_items()
+        .prefetch_related(None)
+        .filter(department__in=intake_departments(user))
+        .order_by("name", "item__code")
+    )
+
+
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_ID_LIKE = re.compile(r"^[0-9]{17}[0-9Xx]$")
+
+
+def find_applicant(text: str) -> User:
+    """The applicant a clerk names at the window (大安办法第十七条): by identity number through
+    the keyed digest of `Person` (never a scan of the encrypted numbers), or by user name or
+    mobile number. Only applicants' accounts (no department) are found; InvalidInput under
+    `applicant` says why nobody, or more than one, was."""
+    value = (text or "").strip()
+
+    def refuse(message: str) -> InvalidInput:
+        return InvalidInput(message, fields={"applicant": [message]})
+
+    if not value:
+        raise refuse("请输入申请人的身份证号码、用户名或手机号码。")
+    applicants = User.objects.filter(is_active=True, department__isnull=True)
+    if _ID_LIKE.match(value):
+        try:
+            person = find_person(value)
+        except InvalidInput as error:
+            raise refuse(error.message) from None
+        user = applicants.filter(person=person).first() if person is not None else None
+        if user is None:
+            raise refuse("没有找到该身份证号码的注册用户，请申请人先在网上办事大厅注册。")
+        return user
+    if _MOBILE.match(value):
+        found = list(applicants.filter(Q(phone=value) | Q(person__phone=value)).distinct()[:2])
+        if len(found) > 1:
+            raise refuse("该手机号码对应多个账号，请改用身份证号码或用户名查找。")
+    else:
+        found = list(applicants.filter(username__iexact=value)[:1])
+    if not found:
+        raise refuse("没有找到该申请人，请核对后重新输入；申请人须已在网上办事大厅注册。")
+    return found[0]
+
+
+def find_legal_person(text: str) -> LegalPerson | None:
+    """The legal person with this unified social credit code (None when left empty)."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    code = clean_credit_code(value)
+    legal_person = LegalPerson.objects.filter(credit_code=code).first()
+    if legal_person is None:
+        message = "没有找到该统一社会信用代码对应的法人，请法人先在网上办事大厅登记。"
+        raise InvalidInput(message, fields={"credit_code": [message]})
+    return legal_person

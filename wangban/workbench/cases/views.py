@@ -1,0 +1,716 @@
+"""受理: the acceptance queue, the case page with the actions allowed now, the forms of the
+actions that need input (一次性告知补正, 不予受理, 终止办理), window intake (窗口收件) and the
+list of cases deemed accepted.
+
+Anonymous visitors go to the workbench login, applicants' accounts get 403. Whether a case
+can be seen is `wangban.cases.access.access_case` (404 otherwise); every write is an action
+of `wangban.cases.actions`, which checks who may do it (403) and when (409). A refusal
+changes nothing: bad input is shown beside its field with an error summary (400, or 413/415
+for files), a refusal of the user or of the state as a message on the case page (403, 409).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wangban.accounts.choices import Role
+from wangban.accounts.forms import add_domain_error
+from wangban.cases import actions, queues
+from wangban.cases.access import NOT_FOUND_MESSAGE, access_case, is_queue_clerk, may_act
+from wangban.cases.choices import CaseAction, CaseState, Channel
+from wangban.cases.documents import documents_of
+from wangban.cases.identity import do_reveal_applicant_id_number
+from wangban.cases.models import Case
+from wangban.cases.queries import timeline
+from wangban.core.errors import DomainError, InvalidInput, NotFound
+from wangban.portal.account.auth import workbench_login_required
+from wangban.portal.schema_form import error_summary, parse_form, render_fields
+from wangban.workbench.cases import present
+from wangban.workbench.cases.forms import MATERIAL_HINT, IntakeForm, QueueFilterForm, ReasonForm
+from wangban.workbench.catalog.access import requires
+from wangban.workbench.catalog.editor import error_entries
+from wangban.workbench.catalog.forms import UPLOAD_TYPES
+
+PER_PAGE = 50
+A = CaseAction
+clerk_page = requires(Role.CLERK)
+supervision_page = requires(Role.CLERK, Role.SUPERVISOR)
+
+
+def _case_url(case: Case | str) -> str:
+    return reverse("workbench:case", args=[case.pk if isinstance(case, Case) else case])
+
+
+def visible_case(request: HttpRequest, case_id: str) -> Case:
+    """The case if the user may see it, else 404 (its existence does not leak)."""
+    try:
+        return access_case(case_id, request.user)
+    except NotFound:
+        raise Http404(NOT_FOUND_MESSAGE) from None
+
+
+# --- 受理队列 --------------------------------------------------------------------------------
+
+
+def _wanted(form: QueueFilterForm) -> queues.QueueFilter:
+    form.is_valid()  # an invalid filter is ignored
+    data = getattr(form, "cleaned_data", {})
+    return queues.QueueFilter(
+        tab=data.get("tab") or queues.TO_SIGN,
+        item=data.get("item") or "",
+        channel=data.get("channel") or "",
+        light=data.get("light") or "",
+        sort=data.get("sort") or "due",
+    )
+
+
+def _query(wanted: queues.QueueFilter, **changes: str) -> str:
+    """The query string of the queue with `changes`, without empty values or the page."""
+    values = {
+        "tab": wanted.tab,
+        "item": wanted.item,
+        "channel": wanted.channel,
+        "light": wanted.light,
+        "sort": wanted.sort,
+        **changes,
+    }
+    query = QueryDict(mutable=True)
+    for key, value in values.items():
+        if value and not (key == "sort" and value == "due"):
+            query[key] = value
+    return query.urlencode()
+
+
+def _row(case: Case) -> dict[str, Any]:
+    annotated: Any = case
+    if annotated.due_at is not None:
+        due_label = "签收"
+    elif case.state == CaseState.CORRECTION_REQUESTED:
+        due_label = "补正"
+    elif case.state == CaseState.SUBMITTED:
+        due_label = "答复"
+    else:
+        due_label = ""
+    return {
+        "case": case,
+        "light": annotated.light,
+        "light_label": queues.LIGHT_LABELS.get(annotated.light, ""),
+        "due_label": due_label,
+        "due_on": annotated.due_on,
+        "due_at": annotated.due_at,
+        "received_at": annotated.received_at,
+        "applicant": present.applicant_name(case),
+        "channel": present.CHANNEL_LABELS.get(case.channel, case.channel),
+        "state": present.STATE_LABELS.get(case.state, case.state),
+        "signed": case.signed_in_at is not None,
+    }
+
+
+def _sort_link(wanted: queues.QueueFilter, key: str) -> dict[str, str]:
+    """A sortable column header: the link toggles between ascending and descending."""
+    current = wanted.sort.lstrip("-") == key
+    descending = wanted.sort == f"-{key}"
+    target = key if (not current or descending) else f"-{key}"
+    return {
+        "query": _query(wanted, sort=target),
+        "aria_sort": ("descending" if descending else "ascending") if current else "",
+        "hint": "降序" if current and not descending else "升序",
+    }
+
+
+@clerk_page
+def queue_page(request: HttpRequest) -> HttpResponse:
+    """受理队列: the tabs with their counts, filters by item, channel and light, the rows of
+    the tab sorted by the deadline that matters now (or by the received time), 50 a page."""
+    user = request.user
+    at = queues.now_for(user)
+    scope = queues.queue_scope(user)
+    form = QueueFilterForm(request.GET, items=queues.queue_items(scope))
+    wanted = _wanted(form)
+    page = Paginator(queues.queue(scope, wanted, at), PER_PAGE).get_page(request.GET.get("page"))
+    counts = queues.tab_counts(scope, wanted, at)
+    tabs = [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "query": _query(wanted, tab=key),
+            "current": key == wanted.tab,
+        }
+        for key, label in queues.TABS.items()
+    ]
+    return render(
+        request,
+        "workbench/cases/queue.html",
+        {
+            "form": form,
+            "wanted": wanted,
+            "tab_label": queues.TABS[wanted.tab],
+            "tabs": tabs,
+            "page": page,
+            "rows": [_row(case) for case in page],
+            "query": _query(wanted),
+            "sort_due": _sort_link(wanted, "due"),
+            "sort_received": _sort_link(wanted, "received"),
+            "today": at.today,
+        },
+    )
+
+
+@supervision_page
+def deemed_page(request: HttpRequest) -> HttpResponse:
+    """视为受理: cases accepted by law because no answer came in five working days
+    (行政许可法第三十二条), for supervision and for the clerks whose queue they were in."""
+    cases = queues.deemed_accepted_cases(request.user)
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "workbench/cases/deemed.html", {"page": page, "query": ""})
+
+
+# --- The case page ---------------------------------------------------------------------------
+
+
+def _case_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    refusal: str = "",
+    summary: list[tuple[str, str]] | None = None,
+    form_values: dict[str, Any] | None = None,
+    form_errors: dict[str, list[str]] | None = None,
+    material_errors: dict[str, dict[str, list[str]]] | None = None,
+    revealed_id_number: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    at = queues.now_for(user)
+    schema = case.version.form_schema
+    editable = present.may_edit_materials(case, user)
+    form_editable = editable and case.state == CaseState.DRAFT
+    return {
+        "case": case,
+        "version": case.version,
+        "state_label": present.STATE_LABELS.get(case.state, case.state),
+        "state_class": present.STATE_CLASSES.get(case.state, "state-old"),
+        "channel_label": present.CHANNEL_LABELS.get(case.channel, case.channel),
+        "applicant": present.applicant_of(case),
+        "may_reveal": is_queue_clerk(case, user) and not revealed_id_number,
+        "revealed_id_number": revealed_id_number,
+        "deadlines": present.deadlines(case, at),
+        "form_rows": present.form_rows(schema, case.form),
+        "form_editable": form_editable,
+        "form_fields": render_fields(
+            schema, form_values if form_values is not None else case.form, form_errors
+        )
+        if form_editable
+        else "",
+        "materials": present.material_views(case, editable=editable, errors=material_errors),
+        "materials_editable": editable,
+        "upload_types": UPLOAD_TYPES,
+        "upload_hint": MATERIAL_HINT,
+        "documents": list(documents_of(case)),
+        "notices": list(case.correction_notices.order_by("issued_at", "pk")),
+        "events": list(timeline(case).select_related("actor")),
+        "buttons": present.action_buttons(case, present.allowed_actions(case, user, at)),
+        "refusal": refusal,
+        "summary": summary or [],
+    }
+
+
+def render_case(
+    request: HttpRequest, case: Case, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    return render(
+        request, "workbench/cases/case.html", _case_context(request, case, **extra), status=status
+    )
+
+
+@workbench_login_required
+def case_page(request: HttpRequest, case_id: str) -> HttpResponse:
+    """One case: who applies for what, the deadlines with their lights, the form, the
+    materials with previews, documents, correction notices, the history, and the actions
+    this user may take now."""
+    return render_case(request, visible_case(request, case_id))
+
+
+def _refused(request: HttpRequest, case_id: str, error: DomainError) -> HttpResponse:
+    """A refusal of the user (403) or of the state (409): the case page, unchanged, with
+    the message on top. A case the user may not see is 404."""
+    if isinstance(error, NotFound) and error.code == "case_not_found":
+        raise Http404(NOT_FOUND_MESSAGE)
+    case = visible_case(request, case_id)
+    return render_case(request, case, status=error.status, refusal=error.message)
+
+
+@workbench_login_required
+@require_POST
+def sign_in(request: HttpRequest, case_id: str) -> HttpResponse:
+    """签收 (镇江办法第九条)."""
+    try:
+        actions.do_sign_in(case_id, actor=request.user, request=request)
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    messages.success(request, "已签收。请在预审答复时限内受理、一次性告知补正或不予受理。")
+    return HttpResponseRedirect(_case_url(case_id))
+
+
+@workbench_login_required
+@require_POST
+def accept(request: HttpRequest, case_id: str) -> HttpResponse:
+    """受理: the receipt number (受理编号) is issued; the case goes to the back office."""
+    try:
+        case = actions.do_accept(case_id, actor=request.user, request=request)
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    messages.success(
+        request, f"已受理，受理编号 {case.receipt_no}。受理通知书生成后可在“文书”中查看。"
+    )
+    return HttpResponseRedirect(_case_url(case))
+
+
+def _require_offered(request: HttpRequest, case: Case, action: str) -> HttpResponse | None:
+    """The page of an action that needs input: 403 for someone who may never do it here,
+    else back to the case page with a message when the state does not allow it now."""
+    if not may_act(case, request.user, action):
+        raise PermissionDenied
+    at = queues.now_for(request.user)
+    if action in present.allowed_actions(case, request.user, at):
+        return None
+    if action == A.TERMINATE and case.state == CaseState.CORRECTION_REQUESTED:
+        refusal = f"补正期限（{case.correction_due_on}）尚未届满，不能终止办理。"
+    else:
+        refusal = f"办件当前状态为“{present.STATE_LABELS[case.state]}”，不能{A(action).label}。"
+    return render_case(request, case, status=409, refusal=refusal)
+
+
+# --- 一次性告知补正 --------------------------------------------------------------------------
+
+UNTICKED_REASON = "已填写补正原因，请勾选该材料，或清空原因。"
+MISSING_REASON = "请写明需要补正的原因。"  # as `actions.do_request_correction` says it
+
+
+def _correction_rows(
+    case: Case, posted: Any = None, errors: dict[int, dict[str, list[str]]] | None = None
+) -> list[dict[str, Any]]:
+    errors = errors or {}
+    picked = set(posted.getlist("materials")) if posted is not None else set()
+    return [
+        {
+            "view": view,
+            "checked": view.material.code in picked,
+            "reason": (posted.get(f"reason-{view.index}", "") if posted is not None else ""),
+            "errors": errors.get(view.index, {}),
+            "check_id": f"correction-{view.index}",
+            "reason_id": f"reason-{view.index}",
+        }
+        for view in present.material_views(case, editable=False)
+    ]
+
+
+def _render_correction(
+    request: HttpRequest,
+    case: Case,
+    *,
+    rows: list[dict[str, Any]],
+    summary: list[tuple[str, str]] | None = None,
+    items_error: list[str] | None = None,
+    second_error: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    notices = list(case.correction_notices.order_by("issued_at", "pk"))
+    return render(
+        request,
+        "workbench/cases/correction.html",
+        {
+            "case": case,
+            "version": case.version,
+            "rows": rows,
+            "notices": notices,
+            "repeat": bool(notices),
+            "reason_for_second": request.POST.get("reason_for_second", ""),
+            "summary": summary or [],
+            "items_error": items_error or [],
+            "second_error": second_error or [],
+            "answer_days": actions.correction_answer_limit().days,
+        },
+        status=status,
+    )
+
+
+@workbench_login_required
+@require_http_methods(["GET", "POST"])
+def request_correction(request: HttpRequest, case_id: str) -> HttpResponse:
+    """一次性告知补正 (行政许可法第三十二条, 淮安办法第十二条): every material of the item
+    with a box to tick and the reason; all deficiencies in one notice. A second notice on
+    the same application needs its reason and is recorded for supervision."""
+    case = visible_case(request, case_id)
+    refused = _require_offered(request, case, A.REQUEST_CORRECTION)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        return _render_correction(request, case, rows=_correction_rows(case))
+    rows = _correction_rows(case, request.POST)
+    items: list[dict[str, str]] = []
+    index_of: list[int] = []
+    errors: dict[int, dict[str, list[str]]] = {}
+    for row in rows:
+        reason = row["reason"].strip()
+        if row["checked"]:
+            items.append({"material_code": row["view"].material.code, "reason": reason})
+            index_of.append(row["view"].index)
+        elif reason:  # typed, not ticked: ask rather than drop what the clerk wrote
+            errors[row["view"].index] = {"check": [UNTICKED_REASON]}
+    if errors:
+        # Refused before the action; name the action's other refusal too (a ticked
+        # material without its reason), so that every problem shows at once.
+        for item, index in zip(items, index_of, strict=True):
+            if not item["reason"]:
+                errors[index] = {"reason": [MISSING_REASON]}
+    try:
+        if errors:
+            raise InvalidInput("补正告知内容有误，请按提示修改。")
+        notice = actions.do_request_correction(
+            case_id,
+            actor=request.user,
+            items=items,
+            reason_for_second=request.POST.get("reason_for_second"),
+            request=request,
+        )
+    except InvalidInput as error:
+        return _correction_errors(request, case, rows, index_of, errors, error)
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    due = f"{notice.answer_due_on:%Y-%m-%d}"
+    messages.success(request, f"已一次性告知补正 {len(notice.items)} 项材料，补正期限至 {due}。")
+    return HttpResponseRedirect(_case_url(case_id))
+
+
+def _correction_errors(
+    request: HttpRequest,
+    case: Case,
+    rows: list[dict[str, Any]],
+    index_of: list[int],
+    errors: dict[int, dict[str, list[str]]],
+    error: InvalidInput,
+) -> HttpResponse:
+    """The action's messages beside the material they concern (`items[k].reason` is the
+    k-th ticked material), the list's and the second notice's beside theirs."""
+    items_error: list[str] = []
+    second_error: list[str] = []
+    for name, messages_ in error.fields.items():
+        if name == "items":
+            items_error += messages_
+        elif name == "reason_for_second":
+            second_error += messages_
+        elif name.startswith("items[") and "]." in name:
+            position, _, key = name[len("items[") :].partition("].")
+            index = (
+                index_of[int(position)]
+                if position.isdigit() and int(position) < len(index_of)
+                else 0
+            )
+            target = "reason" if key == "reason" else "check"
+            errors.setdefault(index, {}).setdefault(target, []).extend(messages_)
+    rows = _correction_rows(case, request.POST, errors)
+    summary: list[tuple[str, str]] = [("#correction-0", text) for text in items_error]
+    for row in rows:
+        name = row["view"].material.name
+        for text in row["errors"].get("check", []):
+            summary.append((f"#{row['check_id']}", f"{name}：{text}"))
+        for text in row["errors"].get("reason", []):
+            summary.append((f"#{row['reason_id']}", f"{name}：{text}"))
+    summary += [("#reason_for_second", text) for text in second_error]
+    if not summary:
+        summary = [("", error.message)]
+    return _render_correction(
+        request,
+        case,
+        rows=rows,
+        summary=summary,
+        items_error=items_error,
+        second_error=second_error,
+        status=400,
+    )
+
+
+# --- 不予受理, 终止办理 ----------------------------------------------------------------------
+
+REASON_PAGES: dict[str, dict[str, str]] = {
+    A.REJECT: {
+        "title": "不予受理",
+        "label": "不予受理的理由",
+        "hint": "写明具体理由和依据；理由将写入不予受理决定书，告知申请人（大安办法第二十一条）。",
+        "button": "确认不予受理",
+        "done": "已决定不予受理，不予受理决定书生成后可在“文书”中查看。",
+    },
+    A.TERMINATE: {
+        "title": "终止办理",
+        "label": "终止办理的理由",
+        "hint": "申请人逾期未补正材料；理由将告知申请人。",
+        "button": "确认终止办理",
+        "done": "已终止办理。",
+    },
+}
+
+
+def _reason_page(request: HttpRequest, case_id: str, action: str) -> HttpResponse:
+    case = visible_case(request, case_id)
+    refused = _require_offered(request, case, action)
+    if refused is not None:
+        return refused
+    texts = REASON_PAGES[action]
+    form = ReasonForm(request.POST or None, label=texts["label"], hint=texts["hint"])
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        perform = actions.do_reject if action == A.REJECT else actions.do_terminate
+        try:
+            perform(
+                case_id, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except InvalidInput as error:
+            add_domain_error(form, error)
+        except DomainError as error:
+            return _refused(request, case_id, error)
+        else:
+            messages.success(request, texts["done"])
+            return HttpResponseRedirect(_case_url(case_id))
+    if form.errors:
+        status = 400
+    return render(
+        request,
+        "workbench/cases/reason.html",
+        {
+            "case": case,
+            "version": case.version,
+            "form": form,
+            "texts": texts,
+            "errors": error_entries(form),
+            "action_url": reverse(
+                "workbench:case-reject" if action == A.REJECT else "workbench:case-terminate",
+                args=[case.pk],
+            ),
+        },
+        status=status,
+    )
+
+
+@workbench_login_required
+@require_http_methods(["GET", "POST"])
+def reject(request: HttpRequest, case_id: str) -> HttpResponse:
+    """不予受理 with the specific reason (行政许可法第三十二条, 大安办法第二十一条)."""
+    return _reason_page(request, case_id, A.REJECT)
+
+
+@workbench_login_required
+@require_http_methods(["GET", "POST"])
+def terminate(request: HttpRequest, case_id: str) -> HttpResponse:
+    """终止办理, offered once the correction answer is overdue (淮安办法第十二条)."""
+    return _reason_page(request, case_id, A.TERMINATE)
+
+
+# --- The applicant's identity number ---------------------------------------------------------
+
+
+@workbench_login_required
+@require_POST
+def reveal_id_number(request: HttpRequest, case_id: str) -> HttpResponse:
+    """The applicant's full identity number, for a clerk of the accepting department who
+    checks it against the card; shown on this response only (never in a URL), audited."""
+    try:
+        number = do_reveal_applicant_id_number(case_id, actor=request.user, request=request)
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    return render_case(request, visible_case(request, case_id), revealed_id_number=number)
+
+
+# --- 窗口收件 --------------------------------------------------------------------------------
+
+
+@clerk_page
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """窗口收件 (大安办法第十七条, 一窗受理 乌海规范第十二条): choose a published item this
+    window accepts and find the applicant; a window draft is created and the case page
+    continues with the form, the materials and the submission."""
+    versions = list(queues.intake_versions(request.user))
+    items = [(v.item.code, f"{v.name}（{v.department.name}）") for v in versions]
+    form = IntakeForm(request.POST or None, items=items)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            applicant = queues.find_applicant(data["applicant"])
+            legal_person = queues.find_legal_person(data["credit_code"])
+            case = actions.do_create_case(
+                actor=request.user,
+                item_code=data["item"],
+                channel=Channel.WINDOW,
+                applicant=applicant,
+                on_behalf_of=legal_person,
+                request=request,
+            )
+        except DomainError as error:
+            add_domain_error(form, error, {"on_behalf_of": "credit_code"})
+            status = error.status
+        else:
+            messages.success(
+                request, "已登记窗口申请。请填写申请表，扫描上传或登记纸质材料，然后提交。"
+            )
+            return HttpResponseRedirect(_case_url(case))
+    elif form.errors:
+        status = 400
+    return render(
+        request,
+        "workbench/cases/intake.html",
+        {"form": form, "errors": error_entries(form), "has_items": bool(items)},
+        status=status,
+    )
+
+
+@workbench_login_required
+@require_POST
+def save_form(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Save the form of a window draft (checked as a draft: required fields may wait)."""
+    case = visible_case(request, case_id)
+    values = parse_form(case.version.form_schema, request.POST)
+    try:
+        actions.do_update_form(case_id, actor=request.user, form=values, request=request)
+    except InvalidInput as error:
+        return _form_errors(request, case, error, values)
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    messages.success(request, "申请表已保存。")
+    return HttpResponseRedirect(_case_url(case_id))
+
+
+def _split_errors(
+    error: DomainError,
+) -> tuple[dict[str, list[str]], dict[str, dict[str, list[str]]], list[str]]:
+    """An action's fields: `form.<name>` to the form, `materials.<code>` to the material,
+    the rest to the summary."""
+    form: dict[str, list[str]] = {}
+    materials: dict[str, dict[str, list[str]]] = {}
+    rest: list[str] = []
+    for name, texts in error.fields.items():
+        if name.startswith("form."):
+            form.setdefault(name[len("form.") :], []).extend(texts)
+        elif name == "form":
+            form.setdefault("__all__", []).extend(texts)
+        elif name.startswith("materials."):
+            materials.setdefault(name[len("materials.") :], {}).setdefault("file", []).extend(texts)
+        else:
+            rest += texts
+    return form, materials, rest
+
+
+def _form_errors(
+    request: HttpRequest, case: Case, error: DomainError, values: dict[str, Any] | None = None
+) -> HttpResponse:
+    form, materials, rest = _split_errors(error)
+    schema = case.version.form_schema
+    summary = [(f"#{field_id}", text) for field_id, text in error_summary(schema, form)]
+    views = present.material_views(case, editable=False)
+    for view in views:
+        for text in materials.get(view.material.code, {}).get("file", []):
+            summary.append((f"#{view.file_id}", text))
+    summary += [("", text) for text in rest]
+    if not summary:
+        summary = [("", error.message)]
+    return render_case(
+        request,
+        case,
+        status=error.status,
+        summary=summary,
+        form_values=values,
+        form_errors=form,
+        material_errors=materials,
+    )
+
+
+@workbench_login_required
+@require_POST
+def attach(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Upload a scan for one material of a window draft or of a correction handed in at
+    the window (checked by content and size: 415, 413)."""
+    case = visible_case(request, case_id)
+    code = request.POST.get("material", "")
+    try:
+        actions.do_attach_material(
+            case_id,
+            actor=request.user,
+            material_code=code,
+            upload=request.FILES.get("file"),
+            request=request,
+        )
+    except DomainError as error:
+        if isinstance(error, InvalidInput) or error.status in (413, 415):
+            return _material_error(request, case, code, error)
+        return _refused(request, case_id, error)
+    messages.success(request, "材料已上传。")
+    return HttpResponseRedirect(_case_url(case_id))
+
+
+@workbench_login_required
+@require_POST
+def mark_paper(request: HttpRequest, case_id: str) -> HttpResponse:
+    """A material handed over on paper at the window, with a note (大安办法第十七—十八条)."""
+    case = visible_case(request, case_id)
+    code = request.POST.get("material", "")
+    try:
+        actions.do_mark_paper_material(
+            case_id,
+            actor=request.user,
+            material_code=code,
+            note=request.POST.get("note", ""),
+            request=request,
+        )
+    except InvalidInput as error:
+        return _material_error(request, case, code, error, key="note")
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    messages.success(request, "已登记为纸质材料。")
+    return HttpResponseRedirect(_case_url(case_id))
+
+
+def _material_error(
+    request: HttpRequest, case: Case, code: str, error: DomainError, key: str = "file"
+) -> HttpResponse:
+    views = {view.material.code: view for view in present.material_views(case, editable=False)}
+    texts = [text for texts in error.fields.values() for text in texts] or [error.message]
+    view = views.get(code)
+    if view is None:
+        return render_case(request, case, status=error.status, summary=[("", t) for t in texts])
+    target = view.file_id if key == "file" else view.note_id
+    return render_case(
+        request,
+        case,
+        status=error.status,
+        summary=[(f"#{target}", f"{view.material.name}：{text}") for text in texts],
+        material_errors={code: {key: texts}},
+    )
+
+
+@workbench_login_required
+@require_POST
+def submit(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Submit a window draft, or hand in a correction at the window; the clerk signs for it
+    at once (the action does)."""
+    case = visible_case(request, case_id)
+    perform = actions.do_submit if case.state == CaseState.DRAFT else actions.do_resubmit
+    try:
+        done = perform(case_id, actor=request.user, request=request)
+    except InvalidInput as error:
+        return _form_errors(request, case, error)
+    except DomainError as error:
+        return _refused(request, case_id, error)
+    what = "申请已提交" if case.state == CaseState.DRAFT else "补正材料已提交"
+    messages.success(
+        request, f"{what}并已签收，请于 {done.reply_due_on:%Y-%m-%d} 前受理、补正或不予受理。"
+    )
+    return HttpResponseRedirect(_case_url(case_id))

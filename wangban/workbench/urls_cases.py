@@ -1,0 +1,35 @@
+"""受理: the acceptance queue, the case pages and window intake, under /workbench/cases/
+(wangban/workbench/cases/). Materials and documents are served by the views that check
+access and audit every download (wangban/portal/case_files.py); previews add `?inline=1`."""
+
+from django.urls import URLPattern, path
+
+from wangban.portal import case_files
+from wangban.workbench.cases import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.queue_page, name="cases-queue"),
+    path("deemed/", views.deemed_page, name="cases-deemed"),
+    path("intake/", views.intake, name="cases-intake"),
+    path("<str:case_id>/", views.case_page, name="case"),
+    path("<str:case_id>/sign-in/", views.sign_in, name="case-sign-in"),
+    path("<str:case_id>/accept/", views.accept, name="case-accept"),
+    path("<str:case_id>/correction/", views.request_correction, name="case-correction"),
+    path("<str:case_id>/reject/", views.reject, name="case-reject"),
+    path("<str:case_id>/terminate/", views.terminate, name="case-terminate"),
+    path("<str:case_id>/id-number/", views.reveal_id_number, name="case-reveal-id"),
+    path("<str:case_id>/form/", views.save_form, name="case-form"),
+    path("<str:case_id>/attach/", views.attach, name="case-attach"),
+    path("<str:case_id>/paper/", views.mark_paper, name="case-paper"),
+    path("<str:case_id>/submit/", views.submit, name="case-submit"),
+    path(
+        "<str:case_id>/materials/<int:material_id>/<str:name>",
+        case_files.case_material,
+        name="case-material",
+    ),
+    path(
+        "<str:case_id>/documents/<int:document_id>/<str:name>",
+        case_files.case_document,
+        name="case-document",
+    ),
+]
