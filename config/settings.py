@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "wangban.catalog",
     "wangban.notify",
     "wangban.cases",
+    "wangban.certificates",
     "wangban.api",
     "wangban.portal",
     "wangban.workbench",
@@ -186,8 +187,15 @@ WANGBAN_APPLICANT_IDLE_MINUTES = int(os.environ.get("WANGBAN_APPLICANT_IDLE_MINU
 # TOTP second factor: the name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = "网办"
 
-# SMS gateway plugin (wangban/accounts/sms.py); "local" is the offline development gateway.
+# SMS gateway plugin (wangban/accounts/sms.py); "local" is the offline development gateway,
+# "http" a provider's HTTP API in the protocol of docs/notify.md ("The HTTP SMS gateway").
 WANGBAN_SMS_GATEWAY = os.environ.get("WANGBAN_SMS_GATEWAY", "local")
+WANGBAN_SMS_HTTP_URL = os.environ.get("WANGBAN_SMS_HTTP_URL", "")
+WANGBAN_SMS_HTTP_KEY_ID = os.environ.get("WANGBAN_SMS_HTTP_KEY_ID", "")
+WANGBAN_SMS_HTTP_SECRET = os.environ.get("WANGBAN_SMS_HTTP_SECRET", "")
+WANGBAN_SMS_HTTP_SIGN_NAME = os.environ.get("WANGBAN_SMS_HTTP_SIGN_NAME", "网办")
+WANGBAN_SMS_HTTP_TEMPLATE = os.environ.get("WANGBAN_SMS_HTTP_TEMPLATE", "WANGBAN_NOTICE")
+WANGBAN_SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("WANGBAN_SMS_HTTP_TIMEOUT_SECONDS", "5"))
 
 # Language and time: Chinese first, Beijing time.
 LANGUAGE_CODE = "zh-hans"
@@ -260,7 +268,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "wangban.api.pagination.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # Turns a body nested too deeply for Python into a 400 rather than a 500.
+        "wangban.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "wangban.api.errors.exception_handler",
@@ -312,6 +321,8 @@ WANGBAN_PERIODIC_COMMANDS = [
     "deliver_outbox",
     "activate_items",
     "deem_acceptance",
+    "render_documents",
+    "remind_corrections",
     "purge_orphan_files",
 ]
 

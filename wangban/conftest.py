@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps as django_apps
 
-from wangban.accounts.choices import Role
-from wangban.accounts.models import Department, RoleGrant, User
+from wangban.accounts.choices import RealNameLevel, Role
+from wangban.accounts.models import Department, Person, RoleGrant, User
+from wangban.core import pii
+from wangban.core.identifiers import mask_resident_id
 
 
 @dataclass
@@ -32,6 +34,34 @@ def make_staff(username: str, department: Department, *roles: str) -> User:
     )
     for role in roles:
         RoleGrant.objects.create(user=user, department=department, role=role)
+    return user
+
+
+#: The identity number of the city's applicant (a valid GB 11643 number).
+APPLICANT_ID_NUMBER = "110101199003074477"
+
+
+def verified_applicant(username: str, id_number: str, real_name: str = "张三") -> User:
+    """An applicant whose identity has been verified (online applications need it),
+    inserted directly like the rest of the fixture."""
+    return with_verified_identity(
+        User.objects.create_user(username, password="applicant-password-1"),
+        id_number,
+        real_name,
+    )
+
+
+def with_verified_identity(user: User, id_number: str, real_name: str = "张三") -> User:
+    """`user` with a verified natural person: staff may apply online as citizens too."""
+    Person.objects.create(
+        user=user,
+        real_name=real_name,
+        id_number_encrypted=pii.encrypt(id_number),
+        id_number_digest=pii.digest(id_number),
+        id_number_masked=mask_resident_id(id_number),
+        phone="",
+        real_name_level=RealNameLevel.IDENTITY_VERIFIED,
+    )
     return user
 
 
@@ -57,5 +87,5 @@ def city(db: None) -> City:
         transport_admin=make_staff("transport_admin", transport, Role.DEPT_ADMIN),
         transport_clerk=make_staff("transport_clerk", transport, Role.CLERK),
         market_admin=make_staff("market_admin", market, Role.DEPT_ADMIN),
-        applicant=User.objects.create_user("someone", password="applicant-password-1"),
+        applicant=verified_applicant("someone", APPLICANT_ID_NUMBER),
     )

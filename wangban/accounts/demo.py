@@ -61,6 +61,15 @@ DEPARTMENT_STAFF = [
     ("approver", "冯审批", Role.APPROVER),
     ("dept_admin", "陈管理", Role.DEPT_ADMIN),
 ]
+# The window clerk of each department that accepts its own applications (no 一窗受理).
+OWN_WINDOW_CLERKS = {
+    "D03": "秦窗口",
+    "D05": "尤窗口",
+    "D06": "何窗口",
+    "D10": "吕窗口",
+    "Q01": "施窗口",
+    "Q01-J01": "曹窗口",
+}
 CENTRE_STAFF = [
     ("supervisor", "褚监察", Role.SUPERVISOR),
     ("hotline", "卫热线", Role.HOTLINE),
@@ -128,6 +137,12 @@ def load_accounts() -> str:
     for department in [*departments[1:], district, town]:
         username = "dept_admin_" + department.code.lower().replace("-", "_")
         _grant(_staff(username, "管理员", department), department, Role.DEPT_ADMIN, admin)
+    # A department that does not entrust acceptance to the centre accepts at its own window.
+    for department in [*departments[1:], district, town]:
+        if department.code in OWN_WINDOW_CLERKS:
+            username = "clerk_" + department.code.lower().replace("-", "_")
+            clerk = _staff(username, OWN_WINDOW_CLERKS[department.code], department)
+            _grant(clerk, department, Role.CLERK, admin)
     for username, real_name, role in CENTRE_STAFF:
         _grant(_staff(username, real_name, centre), centre, role, admin)
     # The centre's comprehensive window clerk accepts for departments that entrust it.

@@ -71,11 +71,16 @@ ACTION_LABELS: dict[str, str] = {
     "case.reject": "不予受理",
     "case.terminate": "终止办理",
     "case.withdraw": "撤回申请",
+    "case.download_material": "下载办件材料",
+    "case.download_document": "下载办件文书",
+    "case.retry_document": "重新生成办件文书",
     "webhook.create": "新增 Webhook 接收端",
     "webhook.update": "修改 Webhook 接收端",
     "webhook.delete": "删除 Webhook 接收端",
     "message.dead": "消息投递失败（停止重试）",
     "message.retry": "重新投递消息",
+    "seal.create": "新建电子印章",
+    "seal.rotate": "轮换电子印章密钥",
 }
 
 

@@ -4,7 +4,8 @@ Each action runs in one transaction and, in this order: locks the case row and c
 the user may see it (404) and may do this (403), checks the transition against
 `choices.TRANSITIONS` (409), validates the input with Chinese messages per field (400, or
 413/415 for files), saves with `update_fields`, appends a `CaseEvent` and an audit event
-(`case.*`), and puts the applicant's SMS into the notify outbox — all in the same
+(`case.*`), puts the applicant's SMS and in-site message into the notify outbox and writes
+the step's written notice (`CaseDocument`, rendered after the commit) — all in the same
 transaction, so a refused action changes nothing and records nothing.
 
 The rules: 行政许可法第三十二条 (acceptance, one-time correction notice, deemed acceptance
@@ -26,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from wangban.accounts.access import require_may_act_for
+from wangban.accounts.choices import RealNameLevel
 from wangban.accounts.models import Department, Hall, LegalPerson, Person
 from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
@@ -46,6 +48,7 @@ from wangban.cases.choices import (
     Channel,
     check_transition,
 )
+from wangban.cases.documents import issue_documents
 from wangban.cases.models import (
     SYSTEM_ACTOR,
     Case,
@@ -54,14 +57,14 @@ from wangban.cases.models import (
     CorrectionNotice,
     ReceiptCounter,
 )
+from wangban.cases.notifications import tell_applicant
+from wangban.catalog.choices import OnlineDepth
 from wangban.catalog.formschema import NON_FIELD
 from wangban.catalog.formschema import validate as validate_form
-from wangban.catalog.models import Material
+from wangban.catalog.models import ItemVersion, Material
 from wangban.catalog.queries import published_version
 from wangban.core import files
 from wangban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from wangban.notify.actions import enqueue_message
-from wangban.notify.choices import MessageChannel
 
 #: Upload limit of a case material; WANGBAN_CASE_MATERIAL_MAX_BYTES overrides it.
 DEFAULT_MATERIAL_MAX_BYTES = 20 * 1024 * 1024
@@ -140,7 +143,8 @@ def _finish(
     data: dict[str, Any] | None = None,
 ) -> Case:
     """Save the changed fields and the new state, append the event and the audit event,
-    and tell the applicant."""
+    tell the applicant, and write the written notice the step issues (rendered to PDF by
+    the task worker after the commit: `documents.issue_documents`)."""
     from_state = case.state
     case.state = to_state
     case.save(update_fields=[*fields, "state"])
@@ -166,6 +170,7 @@ def _finish(
         after={"state": to_state, **{name: _value(case, name) for name in fields}},
     )
     _notify(case, event)
+    issue_documents(case, event)
     return case
 
 
@@ -258,20 +263,25 @@ _MESSAGES = {
 }
 
 
-def _applicant_phone(case: Case) -> str:
-    """The account's mobile number, else the verified person's."""
-    if case.applicant.phone:
-        return str(case.applicant.phone)
-    phones = Person.objects.filter(user_id=case.applicant_id).values_list("phone", flat=True)
-    return str(phones.first() or "")
+#: The in-site message's title for each step (its text is the SMS's).
+_TITLES = {
+    CaseAction.SUBMIT: "申请已提交",
+    CaseAction.RESUBMIT: "补正材料已提交",
+    CaseAction.REQUEST_CORRECTION: "请补正申请材料",
+    CaseAction.ACCEPT: "申请已受理",
+    CaseAction.DEEM_ACCEPT: "申请已视为受理",
+    CaseAction.REJECT: "申请不予受理",
+    CaseAction.TERMINATE: "申请已终止办理",
+}
 
 
 def _notify(case: Case, event: CaseEvent) -> None:
-    """Tell the applicant by SMS through the notify outbox (same transaction). Webhook
-    events for cases need `case.*` event types in `notify.choices.EventType` (not ours)."""
-    template = _MESSAGES.get(CaseAction(event.action))
-    phone = _applicant_phone(case) if template else ""
-    if not template or not phone:
+    """Tell the applicant by SMS and in-site message through the notify outbox (same
+    transaction; `notifications.tell_applicant`). Webhook events for cases need `case.*`
+    event types in `notify.choices.EventType` (not ours)."""
+    action = CaseAction(event.action)
+    template = _MESSAGES.get(action)
+    if not template:
         return
     text = template.format(
         name=case.version.name,
@@ -279,16 +289,30 @@ def _notify(case: Case, event: CaseEvent) -> None:
         correction_due_on=case.correction_due_on,
         receipt_no=case.receipt_no,
     )
-    enqueue_message(
-        MessageChannel.SMS,
-        recipient=phone,
+    tell_applicant(
+        case,
         event_type=f"case.{event.action}",
-        payload={"text": text, "case": case.pk},
-        key=f"case-event:{event.pk}:sms",
+        title=_TITLES[action],
+        text=text,
+        key=f"case-event:{event.pk}",
     )
 
 
 # --- creating and materials ----------------------------------------------------------------
+
+
+def _require_online_application(version: ItemVersion, applicant: Any) -> None:
+    """Online (and kiosk, mobile, API) applications need an identity-verified applicant
+    (乌海规范第八条: 统一身份认证; a window clerk checks the card instead) and an item whose
+    网上办理深度 includes 收件 (GB/T 39046 A.7); otherwise it is applied for at a window."""
+    person = Person.objects.filter(user_id=applicant.pk).first()
+    if person is None or person.real_name_level < RealNameLevel.IDENTITY_VERIFIED:
+        raise Forbidden("请先完成实名认证，再在网上申请。", code="verification_required")
+    if OnlineDepth.RECEIPT not in (version.online_depth or []):
+        raise Conflict(
+            f"“{version.name}”不提供网上申请，请到窗口办理。",
+            code="online_application_not_offered",
+        )
 
 
 def do_create_case(
@@ -320,6 +344,7 @@ def do_create_case(
         if applicant is not None and applicant.pk != actor.pk:
             raise Forbidden("只能以本人名义在网上申请。")
         applicant = actor
+        _require_online_application(version, applicant)
     legal_person = None
     if on_behalf_of is not None:
         legal_person = (
@@ -503,8 +528,10 @@ def do_attach_material(
             values = _stored_file(upload, material)
         elif reuse is not None and upload is None:
             values = _reused_file(locked, reuse, actor)
-        else:
+        elif upload is None:
             raise InvalidInput(fields={"file": ["请选择要上传的文件。"]})
+        else:
+            raise InvalidInput(fields={"file": ["请上传文件或选择复用的材料，二者选一。"]})
         row = _put_material(locked, material, actor, **values)
         record(
             "case.attach_material",

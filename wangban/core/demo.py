@@ -11,6 +11,8 @@ from importlib import import_module
 DEMO_LOADERS = [
     "wangban.accounts.demo.load_accounts",
     "wangban.catalog.demo.load_catalog",
+    "wangban.certificates.demo.load_seals",
+    "wangban.cases.demo.load_demo_cases",
 ]
 
 

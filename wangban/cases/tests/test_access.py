@@ -18,7 +18,7 @@ from wangban.cases.access import (
 )
 from wangban.cases.tests.helpers import ENTRUSTED_CODE, entrusted_department, item, submitted_case
 from wangban.catalog.tests.helpers import CODE
-from wangban.conftest import City, make_staff
+from wangban.conftest import City, make_staff, verified_applicant, with_verified_identity
 from wangban.core.errors import Forbidden, NotFound
 
 
@@ -61,7 +61,7 @@ def sees(user: User, case) -> bool:
 def test_the_applicant_sees_own_cases_and_not_anothers(city: City) -> None:
     item(city)
     case = submitted_case(city)
-    other = User.objects.create_user("other", password="applicant-password-2")
+    other = verified_applicant("other", "110101199003070011")
     assert sees(city.applicant, case)
     assert not sees(other, case)
     with pytest.raises(NotFound):
@@ -119,7 +119,7 @@ def test_one_window_acceptance_goes_to_the_centres_clerks(city: City) -> None:
 def test_an_agent_acts_only_inside_the_grant(city: City) -> None:
     item(city)
     legal_person = company(city)
-    agent = User.objects.create_user("agent", password="applicant-password-3")
+    agent = verified_applicant("agent", "110101199003070038")
     in_force = grant(legal_person, agent)
     case = submitted_case(city, actor=agent, on_behalf_of=legal_person)
     assert (case.applicant, case.on_behalf_of) == (agent, legal_person)
@@ -168,6 +168,7 @@ def test_paper_marks_are_for_clerks(city: City) -> None:
 
 def test_a_clerk_does_not_accept_their_own_application(city: City) -> None:
     item(city)
+    with_verified_identity(city.transport_clerk, "110101199003070054")
     case = submitted_case(city, actor=city.transport_clerk)
     with pytest.raises(Forbidden):
         actions.do_accept(case, actor=city.transport_clerk)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wangban.accounts.choices import Role
-from wangban.accounts.tests.helpers import register, resident_id
+from wangban.accounts.models import User
+from wangban.accounts.tests.helpers import resident_id, verified
 from wangban.audit.models import AuditEvent
 from wangban.cases import actions
 from wangban.cases.identity import do_reveal_applicant_id_number
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _submitted_by_a_registered_person(city: City) -> tuple[str, str]:
     item(city)
-    applicant = register("zhang", 1)
+    applicant = verified("zhang", 1)
     case = draft_case(city, actor=applicant)
     attach_required(case, applicant)
     actions.do_submit(case, actor=applicant)
@@ -54,8 +55,9 @@ def test_other_staff_who_see_the_case_are_refused(city: City, role: str) -> None
 
 def test_an_applicant_without_a_registered_number_has_none_to_show(city: City) -> None:
     item(city)
-    case = draft_case(city)
-    attach_required(case, city.applicant)
-    actions.do_submit(case, actor=city.applicant)
+    walk_in = User.objects.create_user("walk_in", password="applicant-password-9")
+    case = draft_case(city, actor=city.transport_clerk, channel="window", applicant=walk_in)
+    attach_required(case, city.transport_clerk)
+    actions.do_submit(case, actor=city.transport_clerk)
     with pytest.raises(NotFound):
         do_reveal_applicant_id_number(case.pk, actor=city.transport_clerk)

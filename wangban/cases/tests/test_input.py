@@ -10,9 +10,16 @@ from wangban.audit.models import AuditEvent
 from wangban.cases import actions
 from wangban.cases.models import Case, CaseMaterial
 from wangban.cases.tests.helpers import FORM, draft_case, fresh, item, pdf, submitted_case
-from wangban.catalog.tests.helpers import CODE
-from wangban.conftest import City
-from wangban.core.errors import FileTooLarge, FileTypeRefused, InvalidInput, NotFound
+from wangban.catalog.tests.helpers import CODE, published_item
+from wangban.conftest import City, verified_applicant
+from wangban.core.errors import (
+    Conflict,
+    FileTooLarge,
+    FileTypeRefused,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 
 
 def nothing_changed(case: Case, audits: int) -> None:
@@ -118,7 +125,7 @@ def test_reuse_is_limited_to_the_same_applicant(city: City) -> None:
     item(city)
     mine = draft_case(city)
     row = actions.do_attach_material(mine, actor=city.applicant, material_code="M01", upload=pdf())
-    other = User.objects.create_user("other", password="applicant-password-2")
+    other = verified_applicant("other", "110101199003070011")
     theirs = draft_case(city, actor=other)
     with pytest.raises(InvalidInput) as refused:
         actions.do_attach_material(theirs, actor=other, material_code="M01", reuse=row.pk)
@@ -150,3 +157,24 @@ def test_a_clerk_cannot_pull_files_out_of_an_applicants_draft(city: City) -> Non
     # The applicant themself may reuse it.
     actions.do_attach_material(walk_in, actor=city.applicant, material_code="M01", reuse=row.pk)
     assert CaseMaterial.objects.filter(case=walk_in).count() == 1
+
+
+@pytest.mark.parametrize("channel", ["online", "kiosk", "mobile", "api"])
+def test_only_identity_verified_applicants_apply_online(city: City, channel: str) -> None:
+    item(city)
+    registered = User.objects.create_user("registered", password="applicant-password-3")
+    with pytest.raises(Forbidden) as refused:
+        actions.do_create_case(actor=registered, item_code=CODE, form=dict(FORM), channel=channel)
+    assert refused.value.code == "verification_required"
+    assert not Case.objects.exists()
+
+
+def test_an_item_without_online_receipt_is_applied_for_at_a_window(city: City) -> None:
+    published_item(city, online_depth=["1"])
+    with pytest.raises(Conflict) as refused:
+        draft_case(city)
+    assert refused.value.code == "online_application_not_offered"
+    assert not Case.objects.exists()
+    walk_in = User.objects.create_user("walk_in", password="applicant-password-4")
+    case = draft_case(city, actor=city.transport_clerk, channel="window", applicant=walk_in)
+    assert (case.channel, case.applicant) == ("window", walk_in)
