@@ -7,7 +7,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from wangban.cases.models import Case, CaseEvent, CaseMaterial, CorrectionNotice
+from wangban.cases.models import (
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CaseMaterial,
+    CaseStep,
+    ClockStop,
+    CorrectionNotice,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,8 +42,17 @@ class CaseEventInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["id", "receipt_no", "item", "department", "state", "channel", "received_on"]
-    list_filter = ["state", "channel", "deemed_accepted", "accepting_department"]
+    list_display = [
+        "id",
+        "receipt_no",
+        "item",
+        "department",
+        "state",
+        "channel",
+        "received_on",
+        "due_date",
+    ]
+    list_filter = ["state", "channel", "deemed_accepted", "clock_running", "accepting_department"]
     search_fields = ["id", "receipt_no", "item__code"]
     inlines = [CaseEventInline]
 
@@ -49,3 +66,21 @@ class CaseMaterialAdmin(ReadOnlyAdmin):
 class CorrectionNoticeAdmin(ReadOnlyAdmin):
     list_display = ["case", "issued_on", "handler_name", "answer_due_on", "is_repeat"]
     list_filter = ["is_repeat"]
+
+
+@admin.register(CaseStep)
+class CaseStepAdmin(ReadOnlyAdmin):
+    list_display = ["case", "visit", "name", "role", "department", "assignee", "due_on", "outcome"]
+    list_filter = ["outcome", "role"]
+
+
+@admin.register(ClockStop)
+class ClockStopAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "procedure", "started_on", "ended_on", "ended_by_action"]
+    list_filter = ["kind", "procedure"]
+
+
+@admin.register(CaseExtension)
+class CaseExtensionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "on", "working_days", "approver_name", "exceeds_statutory"]
+    list_filter = ["exceeds_statutory"]
