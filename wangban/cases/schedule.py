@@ -586,6 +586,7 @@ def reschedule_after_holiday_change(
     days = sorted(set(changed))
     if not days:
         return []
+    actor = actor if getattr(actor, "is_authenticated", False) else None
     first, last = days[0], days[-1]
     crossing = (
         Q(clock_running=False)
@@ -625,7 +626,7 @@ def _reschedule(case: Case, today: date, cal: WorkingCalendar, actor: Any) -> bo
     if not has_open_clock(case):
         return False
     before = _snapshot(case)
-    fields = store_clock(case, today, cal)
+    fields = store_clock(case, max(today, case.accepted_on or today), cal)
     after = _snapshot(case)
     if before == after:
         return False
