@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ from wangban.cases import clock
 from wangban.cases.choices import (
     CLOCK_STATES,
     CaseAction,
+    CaseState,
     Light,
     StepOutcome,
     StopKind,
@@ -622,7 +624,44 @@ def reschedule_after_holiday_change(
     return moved
 
 
-def _reschedule(case: Case, today: date, cal: WorkingCalendar, actor: Any) -> bool:
+HOLIDAY_NOTE = "国家法定节假日安排调整，重新计算办结期限。"
+
+
+def recompute_open_clocks() -> list[str]:
+    """Recompute the stored clock of every open case, each in its own transaction, as the
+    holiday change does (`manage.py recompute_case_clocks`): after holiday rows were written
+    without `do_change_holidays` (raw SQL, loaddata), and once after the upgrade that added
+    the stored clock, for cases accepted before it (their review steps start now).
+    Idempotent; returns the ids of the cases whose figures moved."""
+    ids = list(
+        Case.objects.filter(
+            state__in=CLOCK_STATES, accepted_on__isnull=False, decided_on__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    moved: list[str] = []
+    for case_id in ids:
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("version", "current_step", "applicant", "department")
+                .filter(pk=case_id)
+                .first()
+            )
+            if case is None:
+                continue
+            if not case.steps.exists() and case.state == CaseState.IN_REVIEW:
+                case.save(update_fields=start_review(case, None, timezone.now()))
+            cal = current_calendar()
+            if _reschedule(case, timezone.localdate(), cal, None, note="重新计算办结期限。"):
+                moved.append(case.pk)
+    return moved
+
+
+def _reschedule(
+    case: Case, today: date, cal: WorkingCalendar, actor: Any, note: str = HOLIDAY_NOTE
+) -> bool:
     if not has_open_clock(case):
         return False
     before = _snapshot(case)
@@ -641,7 +680,7 @@ def _reschedule(case: Case, today: date, cal: WorkingCalendar, actor: Any) -> bo
         action=CaseAction.RESCHEDULE,
         from_state=case.state,
         to_state=state,
-        note="国家法定节假日安排调整，重新计算办结期限。",
+        note=note,
         data={"changed": {name: [str(before[name]), str(after[name])] for name in moved}},
     )
     record(

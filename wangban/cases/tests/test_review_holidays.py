@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from wangban.accounts.models import User
 from wangban.audit.models import AuditEvent
 from wangban.cases import actions, clock, review, schedule
-from wangban.cases.models import Case, CaseEvent
+from wangban.cases.models import Case, CaseEvent, CaseStep
 from wangban.cases.tests.helpers import at, fresh
 from wangban.cases.tests.review_helpers import (
     Staff,
@@ -25,6 +27,7 @@ from wangban.cases.tests.review_helpers import (
 from wangban.conftest import City
 from wangban.core.actions import do_change_holidays
 from wangban.core.calendar import OFF, WORK, HolidayEntry, invalidate_calendar_cache
+from wangban.core.models import HolidayRow
 from wangban.notify.models import Message
 
 D = date
@@ -179,3 +182,34 @@ def test_a_rolled_back_holiday_change_leaves_the_cases_as_they_were(
     with on(at(2026, 12, 20, 9, 0)), pytest.raises(RuntimeError):
         change_then_fail()
     assert (fresh(crossing).due_date, CaseEvent.objects.count()) == (D(2027, 1, 7), events)
+
+
+def test_the_recompute_command_catches_rows_written_without_the_action(
+    city: City, staff: Staff
+) -> None:
+    crossing = accepted_case(city, staff, LATE_ACCEPTANCE)
+    HolidayRow.objects.create(date=D(2027, 1, 1), kind=OFF, name="元旦")  # raw, no recompute
+    invalidate_calendar_cache()
+    assert fresh(crossing).due_date == D(2027, 1, 7)
+    out = StringIO()
+    with on(at(2026, 12, 20, 9, 0)):
+        call_command("recompute_case_clocks", stdout=out)
+        call_command("recompute_case_clocks", stdout=out)  # idempotent
+    assert out.getvalue() == "办结期限有变化的办件 1 件。\n办结期限有变化的办件 0 件。\n"
+    assert fresh(crossing).due_date == D(2027, 1, 8)
+    assert len(reschedules(crossing)) == 1
+
+
+def test_the_recompute_command_starts_the_review_of_cases_accepted_before_it(
+    city: City, staff: Staff
+) -> None:
+    case = accepted_case(city, staff)
+    # As a case accepted before the stored clock existed: no steps, no figures.
+    Case.objects.filter(pk=case.pk).update(current_step=None, due_date=None, clock_running=False)
+    CaseStep.objects.filter(case=case).delete()
+    with on(at(2026, 9, 28, 9, 0)):
+        call_command("recompute_case_clocks", stdout=StringIO())
+    case = fresh(case)
+    assert (case.due_date, case.clock_running) == (D(2026, 10, 22), True)
+    assert case.current_step is not None
+    assert case.current_step.name == "审核"
