@@ -110,10 +110,6 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _who(user: Any) -> str:
-    return str(user.get_full_name() or user.get_username())
-
-
 def _working_days(value: Any) -> int:
     """A whole number of working days, 1 … MAX_EXTENSION_WORKING_DAYS, or 400."""
     message = f"请填写延长的工作日数（1—{MAX_EXTENSION_WORKING_DAYS} 的整数）。"
@@ -121,7 +117,7 @@ def _working_days(value: Any) -> int:
         raise InvalidInput(fields={"working_days": [message]})
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit() or len(text) > 3:
+        if not (text.isascii() and text.isdigit()) or len(text) > 3:
             raise InvalidInput(fields={"working_days": [message]})
         value = int(text)
     if not isinstance(value, int) or not 1 <= value <= MAX_EXTENSION_WORKING_DAYS:
@@ -273,7 +269,7 @@ def do_reassign(
             current.save(update_fields=["assignee"])
             fields = []
             data["step"] = current.name
-        note = f"改派给 {_who(person)}" if person else f"退回{department.name}队列"
+        note = f"改派给 {_actor_name(person)}" if person else f"退回{department.name}队列"
         return _finish(
             locked,
             CaseAction.REASSIGN,
@@ -502,7 +498,8 @@ def do_decide(
     """作出准予或不予许可的决定 at the last step (行政许可法第三十八条: 不予许可应当说明理由，
     并告知申请人享有依法申请行政复议或者提起行政诉讼的权利). `decided_on` is today and the
     clock stops for good (大安办法第二十六条); a denial needs its reasons; the legal basis is
-    the item's unless one is given. The decision document is rendered after the commit."""
+    the item's unless one is given. The decision document (准予/不予许可决定书) is rendered
+    and sealed by the task worker after the commit, not in this transaction."""
     with transaction.atomic():
         locked, _ = _begin(case, actor, CaseAction.DECIDE, step)
         current = locked.current_step

@@ -314,6 +314,14 @@ def test_a_co_handling_department_works_its_step(city: City) -> None:
             ["working_days"],
         ),
         (
+            lambda c, s: review.do_extend(c, actor=s.approver, working_days="²", reason="x"),
+            ["working_days"],
+        ),
+        (
+            lambda c, s: review.do_extend(c, actor=s.approver, working_days=2.5, reason="x"),
+            ["working_days"],
+        ),
+        (
             lambda c, s: review.do_extend(c, actor=s.approver, working_days=61, reason="x"),
             ["working_days"],
         ),
