@@ -9,6 +9,11 @@
 - Staff with a review role (`handler`, `reviewer`, `second_reviewer`, `approver`,
   `dept_admin`) see the cases of their department once submitted.
 - Supervisors (`supervisor`) see every submitted case, read-only.
+- Review (issue 8): staff with a review role in a co-handling department (联办部门) see the
+  case once it has reached one of their department's steps. A step is worked by the holders
+  of its role in its department — only by its assignee when it is assigned to a person;
+  `reassign` is for the department admin and the approvers; `extend` and `decide` are the
+  approvers'; `complete` (delivery) is the accepting clerks'.
 
 Nobody but the applicant side sees an online draft: it is not an application yet. A case
 the user may not see is 404; one they may see but not change is 403 (API.md).
@@ -18,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from wangban.accounts.access import may_act_for
@@ -26,7 +31,8 @@ from wangban.accounts.choices import Role
 from wangban.accounts.models import AgentGrant
 from wangban.accounts.roles import departments_where, user_has_role
 from wangban.cases.choices import CaseAction, CaseState, Channel
-from wangban.cases.models import Case
+from wangban.cases.models import Case, CaseStep
+from wangban.catalog.models import WorkflowStep
 from wangban.core.errors import Forbidden, NotFound
 
 REVIEW_ROLES = (Role.HANDLER, Role.REVIEWER, Role.SECOND_REVIEWER, Role.APPROVER, Role.DEPT_ADMIN)
@@ -44,6 +50,18 @@ CLERK_ACTIONS = {
 #: A clerk may also submit and resubmit what they register at a window, and hand in a
 #: correction there (大安办法第十九条: 窗口工作人员进行材料补齐补正操作).
 CLERK_AT_WINDOW_ACTIONS = {CaseAction.SUBMIT, CaseAction.RESUBMIT}
+#: Review (issue 8, API.md "who"): the current step's holder works it; the handler or the
+#: step's holder stops and restarts the clock and asks for a correction during review.
+STEP_ACTIONS = {CaseAction.APPROVE_STEP, CaseAction.RETURN_STEP}
+CLOCK_ACTIONS = {CaseAction.SUSPEND, CaseAction.RESUME}
+REVIEW_ACTIONS = {
+    *STEP_ACTIONS,
+    *CLOCK_ACTIONS,
+    CaseAction.REASSIGN,
+    CaseAction.EXTEND,
+    CaseAction.DECIDE,
+    CaseAction.COMPLETE,
+}
 
 NOT_FOUND_MESSAGE = "办件不存在，或您无权查看。"
 
@@ -73,6 +91,62 @@ def is_queue_clerk(case: Case, user: Any) -> bool:
     return is_clerk_of(user, case.accepting_department_id)
 
 
+def is_reviewer_of(case: Case, user: Any) -> bool:
+    """Staff with a review role in the implementing department, or in a co-handling
+    department whose step the case has reached."""
+    if user_has_role(user, *REVIEW_ROLES, department=case.department_id):
+        return True
+    others = departments_where(user, *REVIEW_ROLES) - {case.department_id}
+    return bool(others) and CaseStep.objects.filter(case=case, department__in=others).exists()
+
+
+def works_a_step(case: Case, user: Any) -> bool:
+    """Holds the role of one of the case's workflow steps in that step's department."""
+    steps = WorkflowStep.objects.filter(version_id=case.version_id)
+    return any(
+        user_has_role(user, role, department=department or case.department_id)
+        for role, department in steps.values_list("role", "department_id")
+    )
+
+
+def holds_current_step(case: Case, user: Any) -> bool:
+    """The current step's role in its department — and, when it is assigned to a person,
+    that person only. When no step is open (before acceptance, after the decision) it is
+    whoever works one of the case's steps, so that the state refuses them (409), not the
+    person (403)."""
+    step = case.current_step
+    if step is None or step.finished_at is not None:
+        return works_a_step(case, user)
+    if step.assignee_id is not None and step.assignee_id != user.pk:
+        return False
+    return user_has_role(user, step.role, department=step.department_id)
+
+
+def _may_review(case: Case, user: Any, action: str) -> bool:
+    department = case.department_id
+    if action in STEP_ACTIONS:
+        return holds_current_step(case, user)
+    if action in CLOCK_ACTIONS or action == CaseAction.REQUEST_CORRECTION:
+        return holds_current_step(case, user) or user_has_role(
+            user, Role.HANDLER, department=department
+        )
+    if action == CaseAction.REASSIGN:
+        step = case.current_step
+        departments = {department, step.department_id} if step else {department}
+        return any(
+            user_has_role(user, Role.DEPT_ADMIN, Role.APPROVER, department=d) for d in departments
+        )
+    if action == CaseAction.EXTEND:
+        return user_has_role(user, Role.APPROVER, department=department)
+    if action == CaseAction.DECIDE:
+        step = case.current_step
+        named = step is not None and step.assignee_id not in (None, user.pk)
+        return user_has_role(user, Role.APPROVER, department=department) and not named
+    if action == CaseAction.COMPLETE:
+        return is_queue_clerk(case, user)
+    return False
+
+
 def can_see_case(case: Case, user: Any) -> bool:
     if not _signed_in(user):
         return False
@@ -82,19 +156,27 @@ def can_see_case(case: Case, user: Any) -> bool:
         return case.state != CaseState.DRAFT or case.channel == Channel.WINDOW
     if case.state == CaseState.DRAFT:
         return False
-    return user_has_role(user, *REVIEW_ROLES, department=case.department_id) or user_has_role(
-        user, Role.SUPERVISOR
-    )
+    return is_reviewer_of(case, user) or user_has_role(user, Role.SUPERVISOR)
 
 
 def may_act(case: Case, user: Any, action: str) -> bool:
     """Whether `user` may do `action` on a case they can see (the state is checked apart)."""
-    if action == CaseAction.DEEM_ACCEPT:
+    if action in (CaseAction.DEEM_ACCEPT, CaseAction.RESCHEDULE):
         return False  # the system only
+    if action in REVIEW_ACTIONS or (
+        action == CaseAction.REQUEST_CORRECTION and case.accepted_on is not None
+    ):
+        # Nobody decides on their own application (回避).
+        return _may_review(case, user, action) and not is_applicant_side(case, user)
     if action in CLERK_ACTIONS:
         # Nobody decides on their own application (回避): a clerk who is also its applicant
-        # side may not accept, reject, correct or terminate it.
-        return is_queue_clerk(case, user) and not is_applicant_side(case, user)
+        # side may not accept, reject, correct or terminate it. A submission handed to one
+        # clerk (`reassign`) is theirs to pre-review.
+        handed = case.state == CaseState.SUBMITTED and case.intake_assignee_id not in (
+            None,
+            user.pk,
+        )
+        return is_queue_clerk(case, user) and not is_applicant_side(case, user) and not handed
     applicant = is_applicant_side(case, user)
     if action in APPLICANT_ACTIONS:
         window = case.channel == Channel.WINDOW and action in CLERK_AT_WINDOW_ACTIONS
@@ -120,7 +202,13 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     row is locked (call it inside a transaction) and read-only viewers (supervisors) get
     Forbidden (403); which actions a writer may do is `may_act`."""
     queryset = Case.objects.select_related(
-        "item", "version", "department", "accepting_department", "on_behalf_of", "applicant"
+        "item",
+        "version",
+        "department",
+        "accepting_department",
+        "on_behalf_of",
+        "applicant",
+        "current_step",
     )
     if for_write:
         queryset = queryset.select_for_update(of=("self",))
@@ -128,9 +216,7 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     if case is None or not can_see_case(case, user):
         raise NotFound(NOT_FOUND_MESSAGE, code="case_not_found")
     if for_write and not (
-        is_applicant_side(case, user)
-        or is_queue_clerk(case, user)
-        or user_has_role(user, *REVIEW_ROLES, department=case.department_id)
+        is_applicant_side(case, user) or is_queue_clerk(case, user) or is_reviewer_of(case, user)
     ):
         raise Forbidden("您只能查看该办件，不能办理。")
     return case
@@ -164,6 +250,8 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     scope = applicant_side
     scope |= Q(accepting_department__in=clerk_of) & (filed | Q(channel=Channel.WINDOW))
     scope |= Q(department__in=staff_of) & filed
+    if staff_of:  # co-handling departments (联办) see the cases that reached their steps
+        scope |= Q(Exists(CaseStep.objects.filter(case=OuterRef("pk"), department__in=staff_of)))
     if user_has_role(user, Role.SUPERVISOR):
         scope |= filed
     return Case.objects.filter(scope)

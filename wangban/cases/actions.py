@@ -31,7 +31,7 @@ from wangban.accounts.choices import RealNameLevel
 from wangban.accounts.models import Department, Hall, LegalPerson, Person
 from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
-from wangban.cases import clock
+from wangban.cases import clock, schedule
 from wangban.cases.access import (
     access_case,
     can_see_case,
@@ -648,7 +648,7 @@ def do_request_correction(
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.REQUEST_CORRECTION)
         cleaned = _correction_items(locked, items)
-        earlier = locked.correction_notices.exists()
+        earlier = schedule.notices_of_this_stage(locked).exists()
         repeat_reason = ""
         if earlier:
             repeat_reason = _require_text(
@@ -672,12 +672,14 @@ def do_request_correction(
             repeat_reason=repeat_reason,
         )
         locked.correction_due_on = due
+        # During review (审查中补正) the correction stops the approval clock.
+        stopped = schedule.stop_for_correction(locked, actor, notice) if locked.accepted_on else []
         _finish(
             locked,
             CaseAction.REQUEST_CORRECTION,
             target,
             actor=actor,
-            fields=["correction_due_on"],
+            fields=["correction_due_on", *stopped],
             request=request,
             note=repeat_reason,
             data={"notice": notice.pk, "items": cleaned, "is_repeat": earlier},
@@ -730,6 +732,10 @@ def do_resubmit(case: Case | str, *, actor: Any, request: HttpRequest | None = N
         named = [item["material_code"] for item in notice.items] if notice else []
         if problems := _missing_materials(locked, named, locked.submission + 1):
             raise InvalidInput("请补正告知书所列的全部材料后再提交。", fields=problems)
+        if locked.accepted_on is not None:  # a correction during review: back to review
+            from wangban.cases.review import resubmit_during_review  # (it imports this module)
+
+            return resubmit_during_review(locked, actor=actor, notice=notice, request=request)
         now = timezone.now()
         fields = _schedule_pre_review(locked, actor, now)
         if notice is not None:
@@ -761,6 +767,7 @@ def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
         if locked.signed_in_at is None:
             locked.signed_in_at, locked.signed_in_by = now, actor
             fields += ["signed_in_at", "signed_in_by"]
+        fields += schedule.start_review(locked, actor, now)  # the approval clock starts
         return _finish(
             locked, CaseAction.ACCEPT, target, actor=actor, fields=fields, request=request
         )
@@ -806,7 +813,11 @@ def do_terminate(
             CaseAction.TERMINATE,
             target,
             actor=actor,
-            fields=["closing_reason", "closed_at"],
+            fields=[
+                "closing_reason",
+                "closed_at",
+                *schedule.end_clock(locked, actor=actor, action=CaseAction.TERMINATE),
+            ],
             request=request,
             note=locked.closing_reason,
         )
@@ -829,7 +840,11 @@ def do_withdraw(
             CaseAction.WITHDRAW,
             target,
             actor=actor,
-            fields=["closing_reason", "closed_at"],
+            fields=[
+                "closing_reason",
+                "closed_at",
+                *schedule.end_clock(locked, actor=actor, action=CaseAction.WITHDRAW),
+            ],
             request=request,
             note=text,
         )
@@ -871,7 +886,13 @@ def do_deem_accept_due(today: date | None = None) -> list[str]:
                 CaseAction.DEEM_ACCEPT,
                 target,
                 actor=None,
-                fields=["accepted_on", "accepted_by", "deemed_accepted", "receipt_no"],
+                fields=[
+                    "accepted_on",
+                    "accepted_by",
+                    "deemed_accepted",
+                    "receipt_no",
+                    *schedule.start_review(case, None, timezone.now()),
+                ],
                 note="逾期未作出受理决定，依法视为受理（行政许可法第三十二条）。",
             )
             accepted.append(case.pk)

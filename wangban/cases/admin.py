@@ -9,7 +9,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from wangban.cases.documents import retry_document
-from wangban.cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, CorrectionNotice
+from wangban.cases.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseExtension,
+    CaseMaterial,
+    CaseStep,
+    ClockStop,
+    CorrectionNotice,
+)
 from wangban.core.errors import DomainError
 
 
@@ -37,8 +46,17 @@ class CaseEventInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["id", "receipt_no", "item", "department", "state", "channel", "received_on"]
-    list_filter = ["state", "channel", "deemed_accepted", "accepting_department"]
+    list_display = [
+        "id",
+        "receipt_no",
+        "item",
+        "department",
+        "state",
+        "channel",
+        "received_on",
+        "due_date",
+    ]
+    list_filter = ["state", "channel", "deemed_accepted", "clock_running", "accepting_department"]
     search_fields = ["id", "receipt_no", "item__code"]
     inlines = [CaseEventInline]
 
@@ -84,3 +102,21 @@ class CaseDocumentAdmin(ReadOnlyAdmin):
             self.message_user(
                 request, f"{skipped} 份文书不是“生成失败”状态，未处理。", messages.WARNING
             )
+
+
+@admin.register(CaseStep)
+class CaseStepAdmin(ReadOnlyAdmin):
+    list_display = ["case", "visit", "name", "role", "department", "assignee", "due_on", "outcome"]
+    list_filter = ["outcome", "role"]
+
+
+@admin.register(ClockStop)
+class ClockStopAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "procedure", "started_on", "ended_on", "ended_by_action"]
+    list_filter = ["kind", "procedure"]
+
+
+@admin.register(CaseExtension)
+class CaseExtensionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "on", "working_days", "approver_name", "exceeds_statutory"]
+    list_filter = ["exceeds_statutory"]

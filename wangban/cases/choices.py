@@ -26,7 +26,8 @@ class CaseState(models.TextChoices):
 
 
 class CaseAction(models.TextChoices):
-    """The actions of issue 7 (申请与受理). Issue 8 adds the approval actions of API.md."""
+    """The actions of API.md: applying and acceptance (issue 7), review and decision
+    (issue 8), and `reschedule`, the system's record of due dates moved by a holiday change."""
 
     CREATE = "create", "创建申请"
     SUBMIT = "submit", "提交申请"
@@ -38,6 +39,15 @@ class CaseAction(models.TextChoices):
     REJECT = "reject", "不予受理"
     TERMINATE = "terminate", "终止办理"
     WITHDRAW = "withdraw", "撤回申请"
+    REASSIGN = "reassign", "转办改派"
+    APPROVE_STEP = "approve_step", "审查通过"
+    RETURN_STEP = "return_step", "退回上一环节"
+    SUSPEND = "suspend", "挂起（特别程序）"
+    RESUME = "resume", "恢复办理"
+    EXTEND = "extend", "延长办理期限"
+    DECIDE = "decide", "作出审批决定"
+    COMPLETE = "complete", "办结送达"
+    RESCHEDULE = "reschedule", "节假日调整办结期限"
 
 
 class Channel(models.TextChoices):
@@ -50,11 +60,56 @@ class Channel(models.TextChoices):
     API = "api", "接口"
 
 
+class DecisionOutcome(models.TextChoices):
+    """`decide`'s `outcome` (API.md): 准予许可 or 不予许可 (行政许可法第三十八条)."""
+
+    APPROVED = "approved", "准予许可"
+    DENIED = "denied", "不予许可"
+
+
+class Delivery(models.TextChoices):
+    """How the result reaches the applicant (`complete`'s `delivery`, 大安办法第二十七条)."""
+
+    PICKUP = "pickup", "窗口领取"
+    MAIL = "mail", "邮寄送达"
+    ONLINE = "online", "网上送达"
+
+
+class StopKind(models.TextChoices):
+    """Why the approval clock stops (DESIGN.md §5): a correction during review (审查中补正)
+    or a special procedure (特别程序, `procedure` one of catalog's SpecialProcedure codes)."""
+
+    CORRECTION = "correction", "审查中补正"
+    SPECIAL_PROCEDURE = "special_procedure", "特别程序"
+
+
+class StepOutcome(models.TextChoices):
+    """How a visit of an approval step ended."""
+
+    ACCEPT = "accept", "受理"  # a leading clerk step (受理), done by the acceptance itself
+    APPROVE = "approve", "通过"
+    RETURN = "return", "退回"
+    DECIDE = "decide", "作出决定"
+    CLOSED = "closed", "办件终结"  # withdrawn or terminated while the step was open
+
+
+class Light(models.TextChoices):
+    """The light of a case or a step (大安办法第三十一条); values of `clock.GREEN` etc."""
+
+    GREEN = "green", "绿灯"
+    BLUE = "blue", "蓝灯"
+    RED = "red", "红灯"
+
+
 S = CaseState
 A = CaseAction
 
 #: The one transition table: (state, action) → the new state. `create` has no state before
 #: it (None). Everything not listed is refused with `Conflict("invalid_transition")`.
+#: Two actions have a second possible target, chosen by the action (API.md): `decide` leads
+#: to `approved` or `denied` by its outcome (DECISION_STATES), and `resubmit` returns to the
+#: state the correction came from — `submitted`, or `in_review` for a correction requested
+#: during review (RESUBMIT_DURING_REVIEW).
 TRANSITIONS: dict[tuple[str | None, str], str] = {
     (None, A.CREATE): S.DRAFT,
     (S.DRAFT, A.SUBMIT): S.SUBMITTED,
@@ -70,7 +125,31 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (S.CORRECTION_REQUESTED, A.WITHDRAW): S.WITHDRAWN,
     (S.IN_REVIEW, A.WITHDRAW): S.WITHDRAWN,
     (S.SUSPENDED, A.WITHDRAW): S.WITHDRAWN,
+    # Review and decision (issue 8).
+    (S.IN_REVIEW, A.REQUEST_CORRECTION): S.CORRECTION_REQUESTED,  # the clock stops
+    (S.SUBMITTED, A.REASSIGN): S.SUBMITTED,
+    (S.IN_REVIEW, A.REASSIGN): S.IN_REVIEW,
+    (S.IN_REVIEW, A.APPROVE_STEP): S.IN_REVIEW,
+    (S.IN_REVIEW, A.RETURN_STEP): S.IN_REVIEW,
+    (S.IN_REVIEW, A.SUSPEND): S.SUSPENDED,
+    (S.SUSPENDED, A.RESUME): S.IN_REVIEW,
+    (S.IN_REVIEW, A.EXTEND): S.IN_REVIEW,
+    (S.IN_REVIEW, A.DECIDE): S.APPROVED,  # or denied: DECISION_STATES
+    (S.APPROVED, A.COMPLETE): S.COMPLETED,
+    (S.DENIED, A.COMPLETE): S.COMPLETED,
+    # The system's record of a holiday change: the state stays.
+    (S.IN_REVIEW, A.RESCHEDULE): S.IN_REVIEW,
+    (S.SUSPENDED, A.RESCHEDULE): S.SUSPENDED,
+    (S.CORRECTION_REQUESTED, A.RESCHEDULE): S.CORRECTION_REQUESTED,
 }
+
+#: `decide`: the outcome's state.
+DECISION_STATES = {DecisionOutcome.APPROVED: S.APPROVED, DecisionOutcome.DENIED: S.DENIED}
+#: `resubmit` of a correction requested during review: back to review, the clock runs again.
+RESUBMIT_DURING_REVIEW = S.IN_REVIEW
+
+#: States in which an accepted case's approval clock is open (running or stopped).
+CLOCK_STATES = (S.IN_REVIEW, S.SUSPENDED, S.CORRECTION_REQUESTED)
 
 #: States in which the applicant may still change materials.
 EDITABLE_STATES = (S.DRAFT, S.CORRECTION_REQUESTED)

@@ -12,8 +12,19 @@ from django.db import models
 from django.db.models import Q
 
 from wangban.accounts.models import Department, LegalPerson
-from wangban.cases.choices import CaseAction, CaseState, Channel, DocumentKind, DocumentState
-from wangban.catalog.models import ItemVersion, ServiceItem
+from wangban.cases.choices import (
+    CaseAction,
+    CaseState,
+    Channel,
+    Delivery,
+    DocumentKind,
+    DocumentState,
+    Light,
+    StepOutcome,
+    StopKind,
+)
+from wangban.catalog.choices import SpecialProcedure
+from wangban.catalog.models import ItemVersion, ServiceItem, WorkflowStep
 
 SYSTEM_ACTOR = "系统"
 
@@ -101,9 +112,59 @@ class Case(models.Model):
     deemed_accepted = models.BooleanField("视为受理", default=False)
     receipt_no = models.CharField("受理编号", max_length=64, unique=True, null=True, blank=True)
 
-    # Rejection (不予受理), termination (终止) or withdrawal (撤回).
+    # Rejection (不予受理), termination (终止) or withdrawal (撤回); completion (办结).
     closing_reason = models.TextField("不予受理、终止或撤回理由", blank=True)
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    # Before acceptance, a dept admin or approver may hand the pre-review to one clerk of the
+    # accepting department (`reassign` from `submitted`); empty: the clerks' pool.
+    intake_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="指定受理人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # The approval clock (DESIGN.md §5 "The case clock"), stored so that lists filter and
+    # sort by light in SQL; written only by `wangban.cases.schedule.store_clock`, on every
+    # clock event and when the holiday rows the dates cross change.
+    clock_running = models.BooleanField("正在计时", default=False)
+    due_date = models.DateField("承诺办结日期", null=True, blank=True)
+    legal_due_date = models.DateField("法定办结日期", null=True, blank=True)
+    blue_on = models.DateField("亮蓝灯日期", null=True, blank=True)
+    # While stopped: the light of the stop day (frozen). Empty while running and once decided.
+    frozen_light = models.CharField("停表时的灯色", max_length=5, choices=Light.choices, blank=True)
+    days_used = models.PositiveIntegerField("已用天数（截至最近一次计时事件）", default=0)
+    # While stopped, the unused part of the limit; after the decision, the margin on its day.
+    frozen_remaining = models.IntegerField("停表或决定时的剩余天数", null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField("延长工作日合计", default=0)
+    current_step = models.ForeignKey(
+        "CaseStep",
+        verbose_name="当前环节",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    # The decision (审批决定, 行政许可法第三十八条; 大安办法第二十六条: stops the clock).
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_reason = models.TextField("决定理由", blank=True)
+    decision_legal_basis = models.TextField("决定依据", blank=True)
+
+    # Delivery of the result (大安办法第二十七条, 乌海规范第十六条).
+    delivery = models.CharField("送达方式", max_length=10, choices=Delivery.choices, blank=True)
+    tracking_no = models.CharField("快递单号", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "办件"
@@ -113,6 +174,7 @@ class Case(models.Model):
             models.Index(fields=["state", "deemed_due_on"], name="case_state_deemed"),
             models.Index(fields=["accepting_department", "state"], name="case_queue"),
             models.Index(fields=["department", "state"], name="case_department"),
+            models.Index(fields=["department", "due_date"], name="case_department_due"),
         ]
 
     def __str__(self) -> str:
@@ -299,3 +361,150 @@ class CaseDocument(models.Model):
     def file_name(self) -> str:
         """The name the browser saves it under, e.g. "受理通知书.pdf"."""
         return f"{self.title}.pdf"
+
+
+class CaseStep(models.Model):
+    """One visit of an approval step (承办、审核、复核、审批……) of the case's version: who
+    works it (the step's department pool, or a named person), its own budget in working days
+    from its start with its own due date and light, and how it ended. A step returned to is
+    visited again: a new row."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    visit = models.PositiveSmallIntegerField("序号")
+    workflow_step = models.ForeignKey(
+        WorkflowStep, verbose_name="事项环节", on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField("环节顺序")
+    name = models.CharField("环节名称", max_length=50)
+    role = models.CharField("办理角色", max_length=20)
+    # The implementing department, or the co-handling department (联办部门) of the step.
+    department = models.ForeignKey(
+        Department, verbose_name="办理部门", on_delete=models.PROTECT, related_name="+"
+    )
+    # A named person; empty: the department's pool of holders of `role`.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="指定人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    budget_days = models.PositiveSmallIntegerField("环节时限（工作日）")
+    started_at = models.DateTimeField("开始时间")
+    started_on = models.DateField("开始日期")
+    # The step's own clock (`schedule.step_clock`): stops with the case's clock.
+    due_on = models.DateField("环节到期日", null=True, blank=True)
+    blue_on = models.DateField("环节亮蓝灯日期", null=True, blank=True)
+    frozen_light = models.CharField("停表时的灯色", max_length=5, choices=Light.choices, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=StepOutcome.choices, blank=True)
+    opinion = models.TextField("意见", blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField("办理人姓名", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "办件环节"
+        verbose_name_plural = "办件环节"
+        ordering = ["case", "visit"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "visit"], name="case_step_visit_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["department", "role", "finished_at"], name="case_step_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.visit}. {self.name}"
+
+
+class ClockStop(models.Model):
+    """A stop of the approval clock (DESIGN.md §5): a correction during review (审查中补正,
+    淮安办法第十二条) or a special procedure (特别程序, 大安办法第二十四条 挂起暂停), from the
+    day it starts (not counted) to the day the clock restarts (counted again)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clock_stops")
+    kind = models.CharField("停表类型", max_length=20, choices=StopKind.choices)
+    procedure = models.CharField(
+        "特别程序", max_length=20, choices=SpecialProcedure.choices, blank=True
+    )
+    reason = models.TextField("理由")
+    notice = models.ForeignKey(
+        "CorrectionNotice",
+        verbose_name="补正告知书",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="clock_stops",
+    )
+    started_at = models.DateTimeField("停表时间")
+    started_on = models.DateField("停表日期")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="停表人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="结束人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # `resume` or `resubmit` restart the clock; `withdraw` or `terminate` end the case.
+    ended_by_action = models.CharField(
+        "结束方式", max_length=24, choices=CaseAction.choices, blank=True
+    )
+    end_note = models.TextField("结束说明", blank=True)
+
+    class Meta:
+        verbose_name = "停表记录"
+        verbose_name_plural = "停表记录"
+        ordering = ["case", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(ended_at__isnull=True),
+                name="clock_stop_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.started_on}–{self.ended_on or ''}"
+
+
+class CaseExtension(models.Model):
+    """延期: working days added to the promised and the statutory limit, with the reason and
+    the approver (行政许可法第四十二条, 淮安办法第十三条, 大安办法第三十条). Beyond the statutory
+    extension (10 working days, or the item's legal basis) it is flagged as a violation."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
+    at = models.DateTimeField("时间")
+    on = models.DateField("日期")
+    working_days = models.PositiveSmallIntegerField("延长工作日")
+    reason = models.TextField("理由")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="批准人", on_delete=models.PROTECT, related_name="+"
+    )
+    approver_name = models.CharField("批准人姓名", max_length=150)
+    statutory_limit = models.PositiveSmallIntegerField("法定可延长工作日")
+    exceeds_statutory = models.BooleanField("超出法定延长期限（违规）", default=False)
+
+    class Meta:
+        verbose_name = "延期记录"
+        verbose_name_plural = "延期记录"
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.working_days}"

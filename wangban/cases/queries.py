@@ -1,10 +1,37 @@
-"""Read helpers for cases; who may see what is `wangban.cases.access`."""
+"""Read helpers for cases; who may see what is `wangban.cases.access`.
+
+Lights in SQL (大安办法第三十一条 绿灯正常、蓝灯预警、红灯超期; DESIGN.md §5) read the figures
+`wangban.cases.schedule.store_clock` keeps on the case and its steps; `today` is always the
+local date passed in as a parameter, never the database's `CURRENT_DATE` (PostgreSQL
+sessions run in UTC).
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
-from wangban.cases.models import Case, CaseEvent, CaseMaterial
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, F, Q, QuerySet, Value, When
+from django.db.models.functions import NullIf
+
+from wangban.cases.choices import CLOCK_STATES, Light
+from wangban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep
+from wangban.core.errors import InvalidInput
+
+
+class LightAnnotation(TypedDict):
+    light: str | None
+
+
+if TYPE_CHECKING:  # a case or step annotated with its `light`
+    from django_stubs_ext import WithAnnotations
+
+    CaseWithLight = WithAnnotations[Case, LightAnnotation]
+    StepWithLight = WithAnnotations[CaseStep, LightAnnotation]
+
+#: Accepted, not decided, not closed: the only cases with a light.
+OPEN_CLOCK = Q(accepted_on__isnull=False, decided_on__isnull=True, state__in=CLOCK_STATES)
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:
@@ -24,4 +51,77 @@ def reusable_materials(case: Case) -> QuerySet[CaseMaterial]:
         .exclude(case=case)
         .select_related("case")
         .order_by("-attached_at")
+    )
+
+
+def _require_day(today: object) -> date:
+    # A datetime's date may be UTC's day, not Beijing's (DESIGN.md §5): refuse it.
+    if isinstance(today, datetime) or not isinstance(today, date):
+        raise TypeError(f"today must be a date, not {type(today).__name__}")
+    return today
+
+
+def _light_expression(
+    today: date, open_clock: Q, running: str, due: str, blue: str, frozen: str
+) -> SqlCase:
+    return SqlCase(
+        When(~open_clock, then=Value(None)),
+        When(**{running: False}, then=NullIf(F(frozen), Value(""))),
+        When(**{f"{due}__lt": today}, then=Value(Light.RED.value)),
+        When(**{f"{blue}__lte": today}, then=Value(Light.BLUE.value)),
+        default=Value(Light.GREEN.value),
+        output_field=CharField(null=True),
+    )
+
+
+def with_light(queryset: QuerySet[Case], today: date) -> QuerySet[CaseWithLight]:
+    """Annotate `light`: null before acceptance, after the decision and once closed; the
+    frozen light while the clock is stopped; `red` once `today` is after the promised due
+    date; `blue` from `blue_on`; `green` otherwise (API.md `light`)."""
+    _require_day(today)
+    return queryset.annotate(
+        light=_light_expression(
+            today, OPEN_CLOCK, "clock_running", "due_date", "blue_on", "frozen_light"
+        )
+    )
+
+
+def light_filter(light: str, today: date) -> Q:
+    """The condition of `filter_light` as a Q, on the stored columns (no annotation), so
+    that an index on the due date serves it."""
+    _require_day(today)
+    stopped = Q(clock_running=False, frozen_light=light)
+    if light == Light.RED:
+        running = Q(clock_running=True, due_date__lt=today)
+    elif light == Light.BLUE:
+        running = Q(clock_running=True, due_date__gte=today, blue_on__lte=today)
+    elif light == Light.GREEN:
+        running = Q(clock_running=True, blue_on__gt=today)
+    else:
+        raise InvalidInput(
+            fields={"light": ["灯色应为 green（绿灯）、blue（蓝灯）或 red（红灯）。"]}
+        )
+    return OPEN_CLOCK & (running | stopped)
+
+
+def filter_light(queryset: QuerySet[Case], light: str, today: date) -> QuerySet[Case]:
+    """The cases of `queryset` whose light is `light` today (API.md `?light=`); an unknown
+    light is 400."""
+    return queryset.filter(light_filter(light, today))
+
+
+#: A step has a light while it is open and its case's clock is open.
+OPEN_STEP = Q(finished_at__isnull=True) & Q(
+    case__accepted_on__isnull=False, case__decided_on__isnull=True, case__state__in=CLOCK_STATES
+)
+
+
+def with_step_light(queryset: QuerySet[CaseStep], today: date) -> QuerySet[StepWithLight]:
+    """Annotate each step's own `light`: none once the step ended; frozen while the case's
+    clock is stopped; red after its due date; blue from its `blue_on`; green otherwise."""
+    _require_day(today)
+    return queryset.annotate(
+        light=_light_expression(
+            today, OPEN_STEP, "case__clock_running", "due_on", "blue_on", "frozen_light"
+        )
     )

@@ -175,9 +175,10 @@ def do_change_holidays(
                     for day in [*created, *updated]
                 },
             )
-            # HOOK (case issues): due dates of open cases whose period crosses
-            # summary.changed_years must be recomputed here, in this transaction
-            # (DESIGN.md §5 "The case clock": recomputed whenever the holiday rows of a
-            # year they cross change). `active_calendar()` already returns the new
-            # calendar at this point.
+            # Due dates of open cases whose clock crosses a changed date are recomputed
+            # here, in this transaction, with the new calendar (DESIGN.md §5 "The case
+            # clock"). Imported here: cases depend on core, not the other way round.
+            from wangban.cases.schedule import reschedule_after_holiday_change
+
+            reschedule_after_holiday_change(summary.changed_dates, actor=actor)
         return summary

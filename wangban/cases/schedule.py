@@ -1,0 +1,702 @@
+"""The approval clock stored on the case, and the approval steps the case walks.
+
+The pure clock (`wangban.cases.clock`) knows nothing of rows. Here the rows become a
+`clock.Clock` — the acceptance day, the version's limits, the `ClockStop` and
+`CaseExtension` rows, the decision day — and what `clock_state` returns is stored on the
+case (DESIGN.md §5 "The case clock": the due dates and the day the light turns blue are
+stored on the case and recomputed on every clock event and whenever the holiday rows of a
+year they cross change, so lists filter and sort by light in SQL):
+
+- `clock_running`, `due_date`, `legal_due_date` (null while stopped), `blue_on`;
+- `frozen_light`: the light of the stop day while stopped (大安办法第三十一条; frozen);
+- `days_used`, `frozen_remaining` (the unused part of the limit while stopped, the margin on
+  the decision day after it), `extension_days`.
+
+Each approval step (`CaseStep`) has its own clock on the same rules: it starts on the day the
+step starts, its limit is the step's budget in working days, it stops and restarts with the
+case's clock and it ends when the step ends.
+
+The functions here are called by the case actions inside their transaction, after the case
+row is locked; they write the clock's rows and the steps, and set (not save) the case's
+fields, returning their names for the action's `update_fields`. The one exception is
+`reschedule_after_holiday_change`, the whole recompute after a holiday change, called by
+`wangban.core.actions.do_change_holidays` in its transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from wangban.accounts.choices import Role
+from wangban.accounts.models import Person
+from wangban.audit.actions import record
+from wangban.audit.choices import Channel as AuditChannel
+from wangban.cases import clock
+from wangban.cases.choices import (
+    CLOCK_STATES,
+    CaseAction,
+    CaseState,
+    Light,
+    StepOutcome,
+    StopKind,
+    check_transition,
+)
+from wangban.cases.models import (
+    SYSTEM_ACTOR,
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CaseStep,
+    ClockStop,
+    CorrectionNotice,
+)
+from wangban.catalog.choices import Assignment
+from wangban.catalog.models import ItemVersion, WorkflowStep
+from wangban.core.calendar import (
+    WorkingCalendar,
+    active_calendar,
+    invalidate_calendar_cache,
+    working_days_between,
+)
+from wangban.core.models import HolidayCalendarVersion
+from wangban.notify.actions import enqueue_message
+from wangban.notify.choices import MessageChannel
+
+#: The case fields `store_clock` writes.
+CLOCK_FIELDS = (
+    "clock_running",
+    "due_date",
+    "legal_due_date",
+    "blue_on",
+    "frozen_light",
+    "days_used",
+    "frozen_remaining",
+    "extension_days",
+)
+STEP_CLOCK_FIELDS = ("due_on", "blue_on", "frozen_light")
+#: What a holiday change can move (`days_used` of a running clock grows every day anyway).
+SCHEDULE_FIELDS = tuple(name for name in CLOCK_FIELDS if name != "days_used")
+
+#: A stop ended by these actions restarts the clock; `withdraw` and `terminate` end the case.
+RESTARTING_ACTIONS = (CaseAction.RESUME, CaseAction.RESUBMIT)
+
+_CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_CHINESE_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = r"(\d{1,3}|[零一二两三四五六七八九十百]{1,4})"
+_DAYS = r"\s*个?\s*(?:工作日|日|天)"
+# 延长至45个工作日: the extended limit as a whole.
+_EXTENDED_TO = re.compile(r"延长至\s*" + _NUMBER + _DAYS)
+# 可以延长5个工作日, 可以再延长3个工作日, 延长的时间不得超过三十日, 延长期限不超过十日.
+_EXTENDED_BY = re.compile(
+    r"延长(?:的时间|期限)?(?:最长|最多|不得超过|不超过)?\s*" + _NUMBER + _DAYS
+)
+
+
+# --- the item's figures --------------------------------------------------------------------
+
+
+def warning_days(version: ItemVersion) -> int:
+    """The blue light's threshold: the item's `warning_threshold_days`, else
+    `max(1, ceil(0.2 × P))` with P the promised limit (DESIGN.md §5)."""
+    if version.warning_threshold_days is not None:
+        return int(version.warning_threshold_days)
+    return max(1, math.ceil(0.2 * version.promised_limit_days))
+
+
+def step_warning_days(budget_days: int) -> int:
+    """A step's blue threshold, by the same default rule on its budget."""
+    return max(1, math.ceil(0.2 * budget_days))
+
+
+def _chinese_number(text: str) -> int | None:
+    """1–999 written in digits or in Chinese numerals (三, 十, 十五, 三十, 四十五, 一百)."""
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for char in text:
+        if char in _CHINESE_DIGITS:
+            current = _CHINESE_DIGITS[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current or None
+
+
+def statutory_extension_limit(version: ItemVersion) -> int:
+    """The statutory extension of the item in working days: 10 (行政许可法第四十二条: 经本行政
+    机关负责人批准，可以延长十日), unless the item's legal basis says otherwise in its
+    statutory-limit note or legal basis: "可以延长5个工作日", "可以再延长3个工作日", "延长的
+    时间不得超过三十日" give that figure; "延长至45个工作日" gives 45 less the statutory
+    limit. (法律规定的"日" of an administrative licence are working days, 行政许可法第八十二条.)"""
+    for text in (version.legal_limit_note, version.legal_basis):
+        if not text:
+            continue
+        if match := _EXTENDED_TO.search(text):
+            total = _chinese_number(match.group(1))
+            if total is not None and total > version.legal_limit_days:
+                return total - version.legal_limit_days
+        if match := _EXTENDED_BY.search(text):
+            days = _chinese_number(match.group(1))
+            if days is not None:
+                return days
+    return clock.STATUTORY_EXTENSION_WORKING_DAYS
+
+
+# --- the calendar --------------------------------------------------------------------------
+
+_seen_version: int | None = None
+
+
+def current_calendar() -> WorkingCalendar:
+    """The active calendar, made sure to include every holiday change committed so far.
+
+    A process checks its cached calendar only every few seconds (`active_calendar`). Called
+    after the case row is locked, this reads the calendar's version number and drops the
+    cache when it moved: a holiday change recomputes the open cases in its transaction,
+    waiting for any case an action holds locked, so an action that locks a case after such a
+    change committed must compute with the new rows, or it would store stale dates. Not for
+    the holiday change's own transaction, which passes `active_calendar()` itself."""
+    global _seen_version
+    version = (
+        HolidayCalendarVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    )
+    if version != _seen_version:
+        invalidate_calendar_cache()
+        _seen_version = version
+    return active_calendar()
+
+
+# --- from rows to the pure clock --------------------------------------------------------------
+
+
+def _stops(case: Case) -> list[ClockStop]:
+    return sorted(case.clock_stops.all(), key=lambda stop: (stop.started_at, stop.pk))
+
+
+def _stop_events(stops: Iterable[ClockStop]) -> list[tuple[ClockStop, list[clock.ClockEvent]]]:
+    events: list[tuple[ClockStop, list[clock.ClockEvent]]] = []
+    for stop in stops:
+        pair: list[clock.ClockEvent] = [clock.Stop(stop.started_on, stop.reason)]
+        if stop.ended_on is not None and stop.ended_by_action in RESTARTING_ACTIONS:
+            pair.append(clock.Restart(stop.ended_on))
+        events.append((stop, pair))
+    return events
+
+
+def clock_events(case: Case) -> tuple[clock.ClockEvent, ...]:
+    """The case's stops, restarts and extensions in the order they happened. Stops never
+    overlap and an extension happens only while the clock runs, so an extension goes before
+    every stop that started after it (or at the same moment) and after the others."""
+    extensions = sorted(case.extensions.all(), key=lambda ext: (ext.at, ext.pk))
+    events: list[clock.ClockEvent] = []
+    index = 0
+    for stop, pair in _stop_events(_stops(case)):
+        while index < len(extensions) and extensions[index].at <= stop.started_at:
+            events.append(clock.Extension(extensions[index].on, extensions[index].working_days))
+            index += 1
+        events.extend(pair)
+    events.extend(clock.Extension(ext.on, ext.working_days) for ext in extensions[index:])
+    return tuple(events)
+
+
+def case_clock(case: Case) -> clock.Clock:
+    """The pure clock of an accepted case (its version's limits and threshold)."""
+    if case.accepted_on is None:
+        raise ValueError(f"case {case.pk} is not accepted: it has no approval clock")
+    version = case.version
+    return clock.Clock(
+        accepted_on=case.accepted_on,
+        promised=clock.Limit(version.promised_limit_days, version.promised_limit_unit),
+        statutory=clock.Limit(version.legal_limit_days, version.legal_limit_unit),
+        warning_days=warning_days(version),
+        events=clock_events(case),
+        decided_on=case.decided_on,
+    )
+
+
+def step_clock(step: CaseStep, stops: Sequence[ClockStop]) -> clock.Clock:
+    """A step's own clock: from its start, its budget in working days, stopped and restarted
+    with the case's clock while it is open, ended on the day it ends."""
+    events: list[clock.ClockEvent] = []
+    for stop, pair in _stop_events(stops):
+        started_in_step = stop.started_at >= step.started_at
+        if started_in_step and (step.finished_at is None or stop.started_at < step.finished_at):
+            events.extend(pair)
+    budget = clock.Limit(step.budget_days)
+    finished_on = timezone.localdate(step.finished_at) if step.finished_at else None
+    return clock.Clock(
+        accepted_on=step.started_on,
+        promised=budget,
+        statutory=budget,
+        warning_days=step_warning_days(step.budget_days),
+        events=tuple(events),
+        decided_on=finished_on,
+    )
+
+
+# --- storing the clock -------------------------------------------------------------------
+
+
+def _store_step_clock(
+    step: CaseStep, stops: Sequence[ClockStop], today: date, cal: WorkingCalendar
+) -> bool:
+    """Set the step's clock figures; True when they changed."""
+    state = clock.clock_state(step_clock(step, stops), today, cal)
+    values = {
+        "due_on": state.due_date,
+        "blue_on": state.blue_on,
+        "frozen_light": (state.light or "") if not state.running else "",
+    }
+    if step.finished_at is not None:  # ended: its dates stay for the on-time check
+        values["frozen_light"] = ""
+    changed = any(getattr(step, name) != value for name, value in values.items())
+    for name, value in values.items():
+        setattr(step, name, value)
+    return changed
+
+
+def store_clock(
+    case: Case, today: date | None = None, calendar: WorkingCalendar | None = None
+) -> list[str]:
+    """Recompute the approval clock of an accepted case from its rows as it stands at the end
+    of `today` (default: the local date) and set its stored fields; the current step's
+    clock is saved too. Returns the case's field names for `update_fields`."""
+    cal = calendar if calendar is not None else current_calendar()
+    today = today or timezone.localdate()
+    pure = case_clock(case)
+    state = clock.clock_state(pure, today, cal)
+    case.clock_running = state.running
+    case.due_date = state.due_date
+    case.legal_due_date = state.legal_due_date
+    case.blue_on = state.blue_on
+    case.frozen_light = (state.light or "") if not state.running else ""
+    case.days_used = state.used
+    case.frozen_remaining = None if state.running else state.remaining_working_days
+    case.extension_days = pure.extension_days
+    step = case.current_step
+    if (
+        step is not None
+        and step.finished_at is None
+        and _store_step_clock(step, _stops(case), today, cal)
+    ):
+        step.save(update_fields=list(STEP_CLOCK_FIELDS))
+    return list(CLOCK_FIELDS)
+
+
+# --- reading the stored clock --------------------------------------------------------------
+
+
+def has_open_clock(case: Case) -> bool:
+    """Accepted, not decided, not closed: the clock runs or is stopped."""
+    return case.accepted_on is not None and case.decided_on is None and case.state in CLOCK_STATES
+
+
+def case_light(case: Case, today: date) -> str | None:
+    """The light from the stored fields (the rule `queries.with_light` writes in SQL):
+    none before acceptance, after the decision or once closed; while stopped the frozen
+    light; red once `today` is after the due date; blue from `blue_on`; green otherwise."""
+    if not has_open_clock(case):
+        return None
+    if not case.clock_running:
+        return case.frozen_light or None
+    if case.due_date is not None and today > case.due_date:
+        return Light.RED
+    if case.blue_on is not None and today >= case.blue_on:
+        return Light.BLUE
+    return Light.GREEN
+
+
+def remaining_working_days(
+    case: Case, today: date, calendar: WorkingCalendar | None = None
+) -> int | None:
+    """API.md `remaining_working_days` (DESIGN.md §5): while running
+    `working_days_between(today, due_date)`, negative once overdue
+    (`−working_days_between(due_date, today)`); while stopped the unused part of the limit;
+    after the decision its value on the decision day. None before acceptance and for a case
+    withdrawn or terminated during review."""
+    if case.accepted_on is None:
+        return None
+    if case.decided_on is None and case.state not in CLOCK_STATES:
+        return None
+    if not case.clock_running or case.due_date is None:
+        return case.frozen_remaining
+    if today > case.due_date:
+        return -working_days_between(case.due_date, today, calendar)
+    return working_days_between(today, case.due_date, calendar)
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None:
+        return SYSTEM_ACTOR
+    return str(actor.get_full_name() or actor.get_username())
+
+
+def workflow(case: Case) -> list[WorkflowStep]:
+    """The steps of the case's version, in order."""
+    return list(WorkflowStep.objects.filter(version_id=case.version_id).order_by("order"))
+
+
+def open_step(
+    case: Case, workflow_step: WorkflowStep, now: datetime, cal: WorkingCalendar | None = None
+) -> CaseStep:
+    """Start a visit of `workflow_step`: in the step's co-handling department or the case's,
+    for its named person or else the department's pool, with the step's budget from today."""
+    cal = cal if cal is not None else current_calendar()
+    last = case.steps.aggregate(last=Max("visit"))["last"] or 0
+    named = workflow_step.assignment == Assignment.PERSON
+    step = CaseStep(
+        case=case,
+        visit=last + 1,
+        workflow_step=workflow_step,
+        order=workflow_step.order,
+        name=workflow_step.name,
+        role=workflow_step.role,
+        department_id=workflow_step.department_id or case.department_id,
+        assignee_id=workflow_step.assignee_id if named else None,
+        budget_days=workflow_step.budget_days,
+        started_at=now,
+        started_on=timezone.localdate(now),
+    )
+    _store_step_clock(step, (), step.started_on, cal)
+    step.save()
+    return step
+
+
+def close_step(
+    case: Case,
+    step: CaseStep,
+    *,
+    actor: Any,
+    now: datetime,
+    outcome: str,
+    opinion: str = "",
+    cal: WorkingCalendar | None = None,
+) -> None:
+    """End the visit `step` with `outcome`; its clock ends today (its due date stays, for the
+    on-time check). A step closed because the case ended keeps its figures as they were."""
+    step.finished_at = now
+    step.outcome = outcome
+    step.opinion = opinion
+    step.actor = actor
+    step.actor_name = _actor_name(actor)
+    fields = ["finished_at", "outcome", "opinion", "actor", "actor_name"]
+    if outcome != StepOutcome.CLOSED:
+        cal = cal if cal is not None else current_calendar()
+        _store_step_clock(step, _stops(case), timezone.localdate(now), cal)
+        fields += STEP_CLOCK_FIELDS
+    step.save(update_fields=fields)
+
+
+def start_review(case: Case, actor: Any, now: datetime) -> list[str]:
+    """On acceptance (and deemed acceptance): the approval clock starts on `accepted_on` and
+    the case enters its first review step. Leading steps of the `clerk` role (受理) are done
+    by the acceptance itself and recorded as such. Returns the case's changed fields."""
+    cal = current_calendar()
+    steps = workflow(case)
+    while steps and steps[0].role == Role.CLERK:
+        done = open_step(case, steps.pop(0), now, cal)
+        close_step(
+            case, done, actor=actor, now=now, outcome=StepOutcome.ACCEPT, opinion="受理", cal=cal
+        )
+    case.current_step = open_step(case, steps[0], now, cal) if steps else None
+    return ["current_step", *store_clock(case, timezone.localdate(now), cal)]
+
+
+# --- clock events --------------------------------------------------------------------------
+
+
+def stop_clock(
+    case: Case,
+    *,
+    actor: Any,
+    now: datetime,
+    kind: str,
+    reason: str,
+    procedure: str = "",
+    notice: CorrectionNotice | None = None,
+) -> list[str]:
+    """Stop the approval clock today (DESIGN.md §5: the stop day is not used)."""
+    ClockStop.objects.create(
+        case=case,
+        kind=kind,
+        procedure=procedure,
+        reason=reason,
+        notice=notice,
+        started_at=now,
+        started_on=timezone.localdate(now),
+        started_by=actor,
+    )
+    return store_clock(case, timezone.localdate(now))
+
+
+def stop_for_correction(case: Case, actor: Any, notice: CorrectionNotice) -> list[str]:
+    """A correction during review (审查中补正, 淮安办法第十二条: 补正材料期间不计算审批时限)
+    stops the clock on the notice's day."""
+    reasons = "；".join(f"{item['material_name']}：{item['reason']}" for item in notice.items)
+    return stop_clock(
+        case,
+        actor=actor,
+        now=notice.issued_at,
+        kind=StopKind.CORRECTION,
+        reason=reasons,
+        notice=notice,
+    )
+
+
+def open_stop(case: Case) -> ClockStop | None:
+    return ClockStop.objects.filter(case=case, ended_at__isnull=True).first()
+
+
+def _end_stop(stop: ClockStop, *, actor: Any, now: datetime, action: str, note: str) -> None:
+    stop.ended_at = now
+    stop.ended_on = timezone.localdate(now)
+    stop.ended_by = actor
+    stop.ended_by_action = action
+    stop.end_note = note
+    stop.save(update_fields=["ended_at", "ended_on", "ended_by", "ended_by_action", "end_note"])
+
+
+def restart_clock(
+    case: Case, *, actor: Any, now: datetime, action: str, note: str = ""
+) -> list[str]:
+    """The clock runs again from today, which counts (DESIGN.md §5)."""
+    stop = open_stop(case)
+    if stop is None:  # the state table allows resume/resubmit only while stopped
+        raise AssertionError(f"case {case.pk} has no open clock stop")
+    _end_stop(stop, actor=actor, now=now, action=action, note=note)
+    return store_clock(case, timezone.localdate(now))
+
+
+def correction_during_review(case: Case) -> bool:
+    """The case awaits a correction requested during review (its clock is stopped for it)."""
+    return ClockStop.objects.filter(
+        case=case, ended_at__isnull=True, kind=StopKind.CORRECTION
+    ).exists()
+
+
+def notices_of_this_stage(case: Case) -> Any:
+    """The correction notices the one-time rule (一次性告知) counts: those of the review
+    once accepted (审查中补正), those before acceptance otherwise."""
+    return case.correction_notices.filter(clock_stops__isnull=case.accepted_on is None)
+
+
+def end_clock(case: Case, *, actor: Any, action: str) -> list[str]:
+    """The case ends before a decision (withdrawn or terminated): an open stop ends, the open
+    step is closed, the clock no longer runs and has no light. Nothing for a case not
+    accepted. Returns the case's changed fields."""
+    if case.accepted_on is None:
+        return []
+    now = timezone.now()
+    stop = open_stop(case)
+    if stop is not None:
+        _end_stop(stop, actor=actor, now=now, action=action, note="")
+    step = case.current_step
+    if step is not None and step.finished_at is None:
+        close_step(case, step, actor=actor, now=now, outcome=StepOutcome.CLOSED)
+    case.current_step = None
+    case.clock_running = False
+    case.frozen_light = ""
+    return ["current_step", "clock_running", "frozen_light"]
+
+
+def add_extension(
+    case: Case, *, actor: Any, now: datetime, working_days: int, reason: str
+) -> CaseExtension:
+    """Record an extension (延期), flagged when the extensions together exceed the statutory
+    extension (`statutory_extension_limit`); the caller recomputes the clock."""
+    limit = statutory_extension_limit(case.version)
+    total = case.extension_days + working_days
+    return CaseExtension.objects.create(
+        case=case,
+        at=now,
+        on=timezone.localdate(now),
+        working_days=working_days,
+        reason=reason,
+        approver=actor,
+        approver_name=_actor_name(actor),
+        statutory_limit=limit,
+        exceeds_statutory=total > limit,
+    )
+
+
+# --- telling the applicant -------------------------------------------------------------------
+
+
+def applicant_phone(case: Case) -> str:
+    """The account's mobile number, else the verified person's."""
+    if case.applicant.phone:
+        return str(case.applicant.phone)
+    phones = Person.objects.filter(user_id=case.applicant_id).values_list("phone", flat=True)
+    return str(phones.first() or "")
+
+
+def tell_applicant(case: Case, event: CaseEvent, text: str) -> None:
+    """An SMS to the applicant through the notify outbox, in the caller's transaction, keyed
+    by the timeline event so that it is sent once."""
+    phone = applicant_phone(case)
+    if not phone:
+        return
+    enqueue_message(
+        MessageChannel.SMS,
+        recipient=phone,
+        event_type=f"case.{event.action}",
+        payload={"text": text, "case": case.pk},
+        key=f"case-event:{event.pk}:sms",
+    )
+
+
+# --- holiday changes -------------------------------------------------------------------------
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(case, name) for name in SCHEDULE_FIELDS}
+    step = case.current_step
+    if step is not None:
+        values.update({f"step_{name}": getattr(step, name) for name in STEP_CLOCK_FIELDS})
+    return values
+
+
+def reschedule_after_holiday_change(
+    changed: Iterable[date], *, actor: Any = None, chunk: int = 500
+) -> list[str]:
+    """Recompute the stored clock of every open case whose clock crosses a changed date
+    (DESIGN.md §5: recomputed whenever the holiday rows of a year they cross change), in the
+    holiday change's transaction, with the new calendar.
+
+    A changed day d can move a case's dates only if d is after its acceptance and not after
+    the later of its due dates (or its step's), or if the clock is stopped (the unused days
+    and the frozen light depend on the days before the stop). Each case whose figures moved
+    gets a `reschedule` timeline event (by the system) and an audit event (by `actor`, who
+    changed the holidays); its applicant is told by SMS when the promised due date moved.
+    Returns the ids of the cases whose figures changed."""
+    days = sorted(set(changed))
+    if not days:
+        return []
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    first, last = days[0], days[-1]
+    crossing = (
+        Q(clock_running=False)
+        | Q(due_date__gte=first)
+        | Q(legal_due_date__gte=first)
+        | Q(current_step__due_on__gte=first)
+    )
+    ids = list(
+        Case.objects.filter(
+            state__in=CLOCK_STATES,
+            accepted_on__isnull=False,
+            accepted_on__lt=last,
+            decided_on__isnull=True,
+        )
+        .filter(crossing)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    cal = active_calendar()  # this transaction's rows (see core.calendar)
+    today = timezone.localdate()
+    moved: list[str] = []
+    for start in range(0, len(ids), chunk):
+        cases = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("version", "current_step", "applicant", "department")
+            .prefetch_related("clock_stops", "extensions")
+            .filter(pk__in=ids[start : start + chunk])
+            .order_by("pk")
+        )
+        for case in cases:
+            if _reschedule(case, today, cal, actor):
+                moved.append(case.pk)
+    return moved
+
+
+HOLIDAY_NOTE = "国家法定节假日安排调整，重新计算办结期限。"
+
+
+def recompute_open_clocks() -> list[str]:
+    """Recompute the stored clock of every open case, each in its own transaction, as the
+    holiday change does (`manage.py recompute_case_clocks`): after holiday rows were written
+    without `do_change_holidays` (raw SQL, loaddata), and once after the upgrade that added
+    the stored clock, for cases accepted before it (their review steps start now).
+    Idempotent; returns the ids of the cases whose figures moved."""
+    ids = list(
+        Case.objects.filter(
+            state__in=CLOCK_STATES, accepted_on__isnull=False, decided_on__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    moved: list[str] = []
+    for case_id in ids:
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("version", "current_step", "applicant", "department")
+                .filter(pk=case_id)
+                .first()
+            )
+            if case is None:
+                continue
+            if not case.steps.exists() and case.state == CaseState.IN_REVIEW:
+                case.save(update_fields=start_review(case, None, timezone.now()))
+            cal = current_calendar()
+            if _reschedule(case, timezone.localdate(), cal, None, note="重新计算办结期限。"):
+                moved.append(case.pk)
+    return moved
+
+
+def _reschedule(
+    case: Case, today: date, cal: WorkingCalendar, actor: Any, note: str = HOLIDAY_NOTE
+) -> bool:
+    if not has_open_clock(case):
+        return False
+    before = _snapshot(case)
+    fields = store_clock(case, max(today, case.accepted_on or today), cal)
+    after = _snapshot(case)
+    if before == after:
+        return False
+    state = check_transition(case.state, CaseAction.RESCHEDULE)
+    case.save(update_fields=fields)
+    moved = [name for name in after if before[name] != after[name]]
+    event = CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=None,
+        actor_name=SYSTEM_ACTOR,
+        action=CaseAction.RESCHEDULE,
+        from_state=case.state,
+        to_state=state,
+        note=note,
+        data={"changed": {name: [str(before[name]), str(after[name])] for name in moved}},
+    )
+    record(
+        "case.reschedule",
+        actor=actor,
+        obj=case,
+        channel=AuditChannel.SYSTEM,
+        department=case.department.code if actor is None else None,
+        before={name: before[name] for name in moved},
+        after={name: after[name] for name in moved},
+    )
+    if before["due_date"] is not None and case.due_date != before["due_date"]:
+        tell_applicant(
+            case,
+            event,
+            f"因国家法定节假日安排调整，您申请的“{case.version.name}”承诺办结日期由"
+            f"{before['due_date']}调整为{case.due_date}。",
+        )
+    return True
