@@ -159,6 +159,17 @@ def can_see_case(case: Case, user: Any) -> bool:
     return is_reviewer_of(case, user) or user_has_role(user, Role.SUPERVISOR)
 
 
+def is_own_application(case: Case, user: Any) -> bool:
+    """回避: the user is on the applicant side now, or was — they filed it (not as a window
+    clerk registering a walk-in), it is their own, or they own the legal person. A grant
+    that ended does not make an agent impartial about what they filed."""
+    if is_applicant_side(case, user):
+        return True
+    filed_it = case.created_by_id == user.pk and case.channel != Channel.WINDOW
+    owner = case.on_behalf_of is not None and case.on_behalf_of.owner_id == user.pk
+    return bool(case.applicant_id == user.pk or filed_it or owner)
+
+
 def may_act(case: Case, user: Any, action: str) -> bool:
     """Whether `user` may do `action` on a case they can see (the state is checked apart)."""
     if action in (CaseAction.DEEM_ACCEPT, CaseAction.RESCHEDULE):
@@ -167,7 +178,7 @@ def may_act(case: Case, user: Any, action: str) -> bool:
         action == CaseAction.REQUEST_CORRECTION and case.accepted_on is not None
     ):
         # Nobody decides on their own application (回避).
-        return _may_review(case, user, action) and not is_applicant_side(case, user)
+        return _may_review(case, user, action) and not is_own_application(case, user)
     if action in CLERK_ACTIONS:
         # Nobody decides on their own application (回避): a clerk who is also its applicant
         # side may not accept, reject, correct or terminate it. A submission handed to one
@@ -176,7 +187,7 @@ def may_act(case: Case, user: Any, action: str) -> bool:
             None,
             user.pk,
         )
-        return is_queue_clerk(case, user) and not is_applicant_side(case, user) and not handed
+        return is_queue_clerk(case, user) and not is_own_application(case, user) and not handed
     applicant = is_applicant_side(case, user)
     if action in APPLICANT_ACTIONS:
         window = case.channel == Channel.WINDOW and action in CLERK_AT_WINDOW_ACTIONS

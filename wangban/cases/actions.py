@@ -17,6 +17,7 @@ the date and the handler), 镇江办法第九条 (sign-in within 4 working hours
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from typing import IO, Any
@@ -38,6 +39,7 @@ from wangban.cases.access import (
     is_applicant_side,
     is_clerk_of,
     is_queue_clerk,
+    may_act,
     may_change_materials,
     require_may_act,
 )
@@ -62,7 +64,7 @@ from wangban.catalog.choices import OnlineDepth
 from wangban.catalog.formschema import NON_FIELD
 from wangban.catalog.formschema import validate as validate_form
 from wangban.catalog.models import ItemVersion, Material
-from wangban.catalog.queries import published_version
+from wangban.catalog.queries import published_items, published_version
 from wangban.core import files
 from wangban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -192,6 +194,8 @@ def form_problems(schema: Any, form: Any, *, partial: bool = False) -> dict[str,
     empty; a submission may not."""
     if not isinstance(form, dict):
         return {"form": ["申请表应为一组“字段: 值”的内容。"]}
+    if not _finite(form):
+        return {"form": ["申请表中的数字超出范围。"]}
     if not schema:
         return {}
     if partial and isinstance(schema, dict):
@@ -200,6 +204,17 @@ def form_problems(schema: Any, form: Any, *, partial: bool = False) -> dict[str,
         "form" if name == NON_FIELD else f"form.{name}": messages
         for name, messages in validate_form(schema, form).items()
     }
+
+
+def _finite(value: Any) -> bool:
+    """No infinite or NaN number anywhere (JSON allows 1e400 in; no database stores it)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return True
 
 
 def _schedule_pre_review(case: Case, actor: Any, now: datetime) -> list[str]:
@@ -217,7 +232,7 @@ def _schedule_pre_review(case: Case, actor: Any, now: datetime) -> list[str]:
     reply_days = (level.reply_working_days if level else None) or clock.REPLY_WORKING_DAYS
     case.reply_due_on = clock.reply_due_on(case.received_on, reply_days)
     case.deemed_due_on = clock.deemed_acceptance_due(case.received_on)
-    at_window = case.channel == Channel.WINDOW and is_queue_clerk(case, actor)
+    at_window = case.channel == Channel.WINDOW and may_act(case, actor, CaseAction.SIGN_IN)
     case.signed_in_at = now if at_window else None
     case.signed_in_by = actor if at_window else None
     return [
@@ -340,6 +355,8 @@ def do_create_case(
             raise Forbidden(f"只有{accepting.name}的窗口受理人员可以登记窗口申请。")
         if applicant is None:
             raise InvalidInput(fields={"applicant": ["请指明申请人。"]})
+        if applicant.pk == actor.pk:  # 回避
+            raise Forbidden("不能为自己登记窗口申请，请由其他窗口人员办理。")
     else:
         if applicant is not None and applicant.pk != actor.pk:
             raise Forbidden("只能以本人名义在网上申请。")
@@ -600,6 +617,10 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
     (淮安办法第十二条) and deemed acceptance (行政许可法第三十二条)."""
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.SUBMIT)
+        if not published_items().filter(item_id=locked.item_id).exists():
+            raise Conflict(
+                f"“{locked.version.name}”已取消，不能再提交申请。", code="item_withdrawn"
+            )
         problems = form_problems(locked.version.form_schema, locked.form)
         required = locked.version.materials.filter(required=True).values_list("code", flat=True)
         problems.update(_missing_materials(locked, required, None))
@@ -614,6 +635,7 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
 def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = None) -> Case:
     """A clerk of the accepting department signs for a submission (签收, 镇江办法第九条:
     一级和二级事项四个工作小时内签收). Recorded once; the state stays `submitted`."""
+    _deem_if_due(case)
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.SIGN_IN)
         if locked.signed_in_at is not None:
@@ -645,6 +667,7 @@ def do_request_correction(
     handler's name, at once. The applicant has WANGBAN_CORRECTION_ANSWER_WORKING_DAYS
     (default 5) working days to answer. A further notice on the same application breaks the
     one-time rule: it needs `reason_for_second` and is flagged `is_repeat` for supervision."""
+    _deem_if_due(case)
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.REQUEST_CORRECTION)
         cleaned = _correction_items(locked, items)
@@ -757,6 +780,7 @@ def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
     """Accept a submission (受理, 大安办法第二十条; 乌海规范第十二条 出具受理回执): today is
     the acceptance day, a receipt number is issued, the case goes into review. Accepting
     also signs for it if nobody had."""
+    _deem_if_due(case)
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.ACCEPT)
         now = timezone.now()
@@ -778,6 +802,7 @@ def do_reject(
 ) -> Case:
     """Refuse to accept (不予受理) with the specific reason (行政许可法第三十二条,
     大安办法第二十一条: 在决定书上说明具体理由)."""
+    _deem_if_due(case)
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.REJECT)
         locked.closing_reason = _require_text(reason, "reason", "请写明不予受理的具体理由。")
@@ -864,36 +889,49 @@ def do_deem_accept_due(today: date | None = None) -> list[str]:
     candidates = Case.objects.filter(
         state=CaseState.SUBMITTED, deemed_due_on__lt=today
     ).values_list("pk", flat=True)
-    accepted = []
-    for case_id in list(candidates):
-        with transaction.atomic():
-            case = (
-                Case.objects.select_for_update(of=("self",))
-                .select_related("item", "version", "department", "applicant")
-                .get(pk=case_id)
-            )
-            if case.state != CaseState.SUBMITTED or case.received_on is None:
-                continue
-            if not clock.is_deemed_accepted(case.received_on, today):
-                continue
-            target = check_transition(case.state, CaseAction.DEEM_ACCEPT)
-            case.accepted_on = case.received_on
-            case.accepted_by = None
-            case.deemed_accepted = True
-            case.receipt_no = take_receipt_no(case.department, case.accepted_on)
-            _finish(
-                case,
-                CaseAction.DEEM_ACCEPT,
-                target,
-                actor=None,
-                fields=[
-                    "accepted_on",
-                    "accepted_by",
-                    "deemed_accepted",
-                    "receipt_no",
-                    *schedule.start_review(case, None, timezone.now()),
-                ],
-                note="逾期未作出受理决定，依法视为受理（行政许可法第三十二条）。",
-            )
-            accepted.append(case.pk)
-    return accepted
+    return [case_id for case_id in list(candidates) if _deem_accept(case_id, today)]
+
+
+def _deem_if_due(case: Case | str) -> None:
+    """Before a clerk answers a submission: if its five working days have ended and the
+    periodic job has not run yet, the law has already accepted it (行政许可法第三十二条), so
+    record that first (it commits on its own); the clerk's action then meets the case in
+    review, and a late answer cannot hide the deemed acceptance from supervision."""
+    case_id, today = _case_id(case), timezone.localdate()
+    due = Case.objects.filter(pk=case_id, state=CaseState.SUBMITTED, deemed_due_on__lt=today)
+    if due.exists():
+        _deem_accept(case_id, today)
+
+
+def _deem_accept(case_id: str, today: date) -> bool:
+    """Deem one case accepted if it is still due; True when it was."""
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("item", "version", "department", "applicant")
+            .get(pk=case_id)
+        )
+        if case.state != CaseState.SUBMITTED or case.received_on is None:
+            return False
+        if not clock.is_deemed_accepted(case.received_on, today):
+            return False
+        target = check_transition(case.state, CaseAction.DEEM_ACCEPT)
+        case.accepted_on = case.received_on
+        case.accepted_by = None
+        case.deemed_accepted = True
+        case.receipt_no = take_receipt_no(case.department, case.accepted_on)
+        _finish(
+            case,
+            CaseAction.DEEM_ACCEPT,
+            target,
+            actor=None,
+            fields=[
+                "accepted_on",
+                "accepted_by",
+                "deemed_accepted",
+                "receipt_no",
+                *schedule.start_review(case, None, timezone.now()),
+            ],
+            note="逾期未作出受理决定，依法视为受理（行政许可法第三十二条）。",
+        )
+    return True

@@ -269,7 +269,8 @@ def do_reassign(
             current.save(update_fields=["assignee"])
             fields = []
             data["step"] = current.name
-        note = f"改派给 {_actor_name(person)}" if person else f"退回{department.name}队列"
+        # The timeline is the applicant's too: it names no staff member (the audit does).
+        note = "已改派经办人" if person else f"转由{department.name}办理"
         return _finish(
             locked,
             CaseAction.REASSIGN,

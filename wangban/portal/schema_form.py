@@ -18,6 +18,7 @@ input and is still validated by jsonschema: a schema never makes the page fail.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -205,7 +206,8 @@ def _number(text: str, kind: str) -> Any:
     if _INTEGER.match(compact):
         return int(compact)
     if kind == "number" and _NUMBER.match(compact):
-        return float(compact)
+        number = float(compact)
+        return number if math.isfinite(number) else text  # 1e400 is no number a form holds
     return text
 
 

@@ -267,7 +267,7 @@ def attach_from_post(request: HttpRequest, case: Case, rows: list[helpers.Materi
     upload = None
     if request.POST.get("action") == "reuse":
         text = request.POST.get("reuse", "")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             message = "请选择要使用的文件。"
             if row is None:
                 return Attached(status=400, top=[(rows[0].file_id if rows else "", message)])

@@ -362,6 +362,18 @@ def test_another_applicants_file_cannot_be_reused(world: World, client: Client) 
     assert not CaseMaterial.objects.filter(case=case).exists()
 
 
+@pytest.mark.parametrize("reuse", ["²", "１２", "abc"])
+def test_a_reuse_choice_that_is_no_id_is_refused(world: World, client: Client, reuse: str) -> None:
+    case = draft(world.owner)
+    response = signed_in(client, world.owner).post(
+        f"/cases/{case.pk}/apply/materials/",
+        {"material_code": "M02", "action": "reuse", "reuse": reuse},
+    )
+    assert response.status_code == 400
+    assert "请选择要使用的文件。" in page_text(response)
+    assert not CaseMaterial.objects.filter(case=case).exists()
+
+
 # --- Step 4: check and submit ----------------------------------------------------------------
 
 
