@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -256,8 +257,17 @@ def form_errors(fields: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def material_url(case: Case, row: CaseMaterial) -> str:
-    """The material's download (`portal/case_files.py`: access checked, audited)."""
-    return reverse("portal:case-material", args=[case.pk, row.pk, row.file_name])
+    """The material's download (`portal/case_files.py`: access checked, audited). The URL
+    ends in the material code, not the uploaded name: a file called after a person's
+    identity number must not reach access logs (API.md: no personal identifiers in URLs);
+    the download still carries its real name in Content-Disposition."""
+    return reverse("portal:case-material", args=[case.pk, row.pk, url_file_name(row)])
+
+
+def url_file_name(row: CaseMaterial) -> str:
+    """`M01.pdf` for a material coded M01 whose file is a PDF."""
+    suffix = PurePosixPath(row.file_name).suffix.lower()
+    return row.material_code + (suffix if suffix.isascii() and len(suffix) <= 6 else "")
 
 
 @dataclass

@@ -5,6 +5,7 @@ and that a refusal changed nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from wangban.accounts.tests.helpers import register, verified
+from wangban.accounts.tests.helpers import register, resident_id, verified
 from wangban.audit.models import AuditEvent
 from wangban.cases import actions, documents
 from wangban.cases.models import Case, CaseDocument, CaseEvent, CaseMaterial
@@ -717,3 +718,24 @@ def test_the_case_page_lists_ready_documents_and_the_materials(
     material_url = f"/cases/{case.pk}/materials/{material.pk}/M02.pdf"
     assert f'<a href="{material_url}">M02.pdf</a>' in html
     assert client.get(material_url).status_code == 200
+
+
+def test_a_material_url_carries_its_code_not_the_uploaded_name(
+    world: World, client: Client
+) -> None:
+    """API.md: personal identifiers never travel in URLs (nor reach access logs)."""
+    case = draft(world.owner)
+    actions.do_attach_material(
+        case,
+        actor=world.owner,
+        material_code="M01",
+        upload=pdf(f"{resident_id(1)}身份证.PDF"),
+    )
+    material = CaseMaterial.objects.get(case=case, material_code="M01")
+    html = signed_in(client, world.owner).get(f"/cases/{case.pk}/").content.decode()
+    links = re.findall(r'href="([^"]+)"', html)
+    assert f"/cases/{case.pk}/materials/{material.pk}/M01.pdf" in links
+    assert not [link for link in links if resident_id(1) in link]
+    response = client.get(f"/cases/{case.pk}/materials/{material.pk}/M01.pdf")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
