@@ -351,3 +351,7 @@ WANGBAN_NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("WANGBAN_NOTIFY_RETRY_BAS
 WANGBAN_NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("WANGBAN_NOTIFY_RETRY_MAX_SECONDS", "43200"))
 WANGBAN_NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("WANGBAN_NOTIFY_TIMEOUT_SECONDS", "10"))
 WANGBAN_NOTIFY_LEASE_SECONDS = int(os.environ.get("WANGBAN_NOTIFY_LEASE_SECONDS", "120"))
+
+# The portal's public origin, for links that leave the site: the QR code on a sealed
+# decision points to its verification page there.
+WANGBAN_PUBLIC_URL = os.environ.get("WANGBAN_PUBLIC_URL", "http://localhost:8000")
