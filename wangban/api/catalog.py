@@ -124,6 +124,11 @@ class ItemSerializer(serializers.Serializer):
     promised_limit_unit = LimitUnitField(label="承诺时限单位")
     promised_limit_note = serializers.CharField(label="承诺时限说明", allow_blank=True)
     warning_threshold_days = serializers.IntegerField(label="预警阈值（工作日）", allow_null=True)
+    correction_answer_days = serializers.IntegerField(
+        label="补正期限（工作日）",
+        allow_null=True,
+        help_text="申请人答复补正告知的期限；null 表示按全局设置",
+    )
     service_objects = serializers.ListField(
         label="服务对象（A.4 代码）", child=serializers.CharField()
     )

@@ -79,7 +79,13 @@ def material_max_bytes() -> int:
     return int(getattr(settings, "WANGBAN_CASE_MATERIAL_MAX_BYTES", DEFAULT_MATERIAL_MAX_BYTES))
 
 
-def correction_answer_limit() -> clock.Limit:
+def correction_answer_limit(version: ItemVersion | None = None) -> clock.Limit:
+    """The applicant's time to answer a correction notice, in working days: the item
+    version's `correction_answer_days` (补正期限) when its catalogue entry sets one, else
+    WANGBAN_CORRECTION_ANSWER_WORKING_DAYS (issue 7: "within the item's answer time
+    (configurable)"). Without a version, the setting."""
+    if version is not None and version.correction_answer_days is not None:
+        return clock.Limit(int(version.correction_answer_days), clock.WORKING_DAYS)
     days = getattr(
         settings, "WANGBAN_CORRECTION_ANSWER_WORKING_DAYS", DEFAULT_CORRECTION_ANSWER_WORKING_DAYS
     )
@@ -664,9 +670,10 @@ def do_request_correction(
 ) -> CorrectionNotice:
     """Issue the one-time correction notice (一次性告知, 行政许可法第三十二条, 淮安办法第十二条,
     大安办法第十九条): every deficient material with its reason, dated and signed with the
-    handler's name, at once. The applicant has WANGBAN_CORRECTION_ANSWER_WORKING_DAYS
-    (default 5) working days to answer. A further notice on the same application breaks the
-    one-time rule: it needs `reason_for_second` and is flagged `is_repeat` for supervision."""
+    handler's name, at once. The applicant has the item's 补正期限 (`correction_answer_days`),
+    else WANGBAN_CORRECTION_ANSWER_WORKING_DAYS (default 5), working days to answer. A
+    further notice on the same application breaks the one-time rule: it needs
+    `reason_for_second` and is flagged `is_repeat` for supervision."""
     _deem_if_due(case)
     with transaction.atomic():
         locked, target = _begin(case, actor, CaseAction.REQUEST_CORRECTION)
@@ -681,7 +688,7 @@ def do_request_correction(
             )
         now = timezone.now()
         today = timezone.localdate(now)
-        due = clock.correction_due_on(today, correction_answer_limit())
+        due = clock.correction_due_on(today, correction_answer_limit(locked.version))
         notice = CorrectionNotice.objects.create(
             case=locked,
             submission=locked.submission,

@@ -35,14 +35,16 @@ from wangban.catalog.queries import DERIVED_KEYS, IDENTITY_KEYS
 from wangban.core.errors import InvalidInput
 
 MAX_DAYS = 32767  # PositiveSmallIntegerField
+MIN_CORRECTION_DAYS, MAX_CORRECTION_DAYS = 1, 60  # 补正期限, working days
 
 # The keys of `content` that become columns of the version (`type` is `item_type`).
 FIELD_KEYS = (
     "name", "type", "case_type", "legal_limit_days", "legal_limit_unit", "legal_limit_note",
     "promised_limit_days", "promised_limit_unit", "promised_limit_note",
-    "warning_threshold_days", "service_objects", "handling_forms", "online_depth",
-    "online_service_level", "entrusted_department", "visits_required", "visits_note",
-    "special_procedures", "fees", "legal_basis", "acceptance_conditions", "form_schema", "guide",
+    "warning_threshold_days", "correction_answer_days", "service_objects", "handling_forms",
+    "online_depth", "online_service_level", "entrusted_department", "visits_required",
+    "visits_note", "special_procedures", "fees", "legal_basis", "acceptance_conditions",
+    "form_schema", "guide",
 )  # fmt: skip
 
 
@@ -332,6 +334,27 @@ def _steps(data: dict[str, Any], p: Problems) -> list[dict[str, Any]]:
     return clean
 
 
+def _correction_answer_days(data: dict[str, Any], p: Problems) -> int | None:
+    """The applicant's time to answer a correction notice (补正期限), 1–60 working days, or
+    None for the global setting WANGBAN_CORRECTION_ANSWER_WORKING_DAYS (issue 7: the
+    applicant answers "within the item's answer time (configurable)"; docs/case-clock.md)."""
+    value = data.get("correction_answer_days")
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not MIN_CORRECTION_DAYS <= value <= MAX_CORRECTION_DAYS
+    ):
+        p.add(
+            "correction_answer_days",
+            f"补正期限应为 {MIN_CORRECTION_DAYS}–{MAX_CORRECTION_DAYS} 个工作日的整数；"
+            "留空则按全局设置。",
+        )
+        return None
+    return value
+
+
 def clean_content(data: Any) -> CleanContent:
     """Check the shape and codes of `data`; raise InvalidInput naming every bad field."""
     p = Problems()
@@ -365,6 +388,7 @@ def clean_content(data: Any) -> CleanContent:
         ),
         "promised_limit_note": _text(data, "promised_limit_note", "承诺时限说明", p),
         "warning_threshold_days": warning,
+        "correction_answer_days": _correction_answer_days(data, p),
         "service_objects": _codes(data, "service_objects", "服务对象", ServiceObject, p),
         "handling_forms": _codes(data, "handling_forms", "办理形式", HandlingForm, p),
         "online_depth": _codes(data, "online_depth", "网上办理深度", OnlineDepth, p),

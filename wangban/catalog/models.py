@@ -138,6 +138,12 @@ class ItemVersion(models.Model):
         blank=True,
         help_text="留空则提交时取 max(1, ⌈0.2×承诺时限⌉)",
     )
+    correction_answer_days = models.PositiveSmallIntegerField(
+        "补正期限（工作日）",
+        null=True,
+        blank=True,
+        help_text="申请人答复补正告知的期限（1–60 个工作日）；留空则取全局设置",
+    )
     service_objects = models.JSONField("服务对象", default=list, blank=True)
     handling_forms = models.JSONField("办理形式", default=list, blank=True)
     online_depth = models.JSONField("网上办理深度", default=list, blank=True)

@@ -108,6 +108,7 @@ def item_to_api(version: ItemVersion) -> dict[str, Any]:
         "promised_limit_unit": version.promised_limit_unit,
         "promised_limit_note": version.promised_limit_note,
         "warning_threshold_days": version.warning_threshold_days,
+        "correction_answer_days": version.correction_answer_days,
         "service_objects": list(version.service_objects),
         "handling_forms": list(version.handling_forms),
         "online_depth": list(version.online_depth),

@@ -32,6 +32,7 @@ def test_item_to_api_is_exact(city: City) -> None:
         "promised_limit_unit": "working_days",
         "promised_limit_note": "",
         "warning_threshold_days": 2,
+        "correction_answer_days": None,
         "service_objects": ["2", "5"],
         "handling_forms": ["1", "2"],
         "online_depth": ["1", "2", "3", "4"],

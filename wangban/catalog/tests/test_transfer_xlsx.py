@@ -33,7 +33,8 @@ SHEETS = ["说明", "事项", "申请材料", "审批环节", "收费", "特别�
 ITEM_HEADERS = [
     "实施编码", "基本编码", "实施部门代码", "实施部门名称", "事项名称", "事项类型", "办件类型",
     "法定办结时限", "法定时限单位", "法定时限说明", "承诺办结时限", "承诺时限单位", "承诺时限说明",
-    "预警阈值（工作日）", "服务对象", "办理形式", "网上办理深度", "网上办理等级", "受委托部门代码",
+    "预警阈值（工作日）", "补正期限（工作日）", "服务对象", "办理形式", "网上办理深度",
+    "网上办理等级", "受委托部门代码",
     "到现场次数", "到现场原因", "法律依据", "受理条件", "行使层级", "实施主体性质", "设定依据",
     "审批结果类型", "审批结果名称", "支持预约办理", "支持网上支付", "支持物流快递", "支持自助终端",
     "办理地点", "办理时间", "交通指引", "咨询电话", "监督投诉电话", "自然人主题", "法人主题",
@@ -115,7 +116,7 @@ def test_workbook_layout_codes_as_labels_and_text_cells(city: City, tmp_path: Pa
     assert rows(path, "收费")[0] == tuple(FEE_HEADERS)
     assert rows(path, "特别程序")[0] == tuple(PROCEDURE_HEADERS)
     other = dict(zip(ITEM_HEADERS, rows(path, "事项")[2], strict=True))
-    assert {key: other[key] for key in ITEM_HEADERS[:23]} == {
+    assert {key: other[key] for key in ITEM_HEADERS[:24]} == {
         "实施编码": OTHER,
         "基本编码": "000138001000",
         "实施部门代码": "D01",
@@ -130,6 +131,7 @@ def test_workbook_layout_codes_as_labels_and_text_cells(city: City, tmp_path: Pa
         "承诺时限单位": "自然日",
         "承诺时限说明": "自受理之日起计算",
         "预警阈值（工作日）": 3,
+        "补正期限（工作日）": None,
         "服务对象": "自然人、企业法人",
         "办理形式": "网上办理",
         "网上办理深度": "互联网咨询、收件、预审、受理、办理、结果反馈",

@@ -176,6 +176,12 @@ ITEM_SHEET = Sheet(
             "int",
             note="留空则发布时取 max(1, ⌈0.2×承诺时限⌉)。",
         ),
+        Column(
+            "补正期限（工作日）",
+            "correction_answer_days",
+            "int",
+            note="申请人答复补正告知的期限，1–60 的整数；留空则按全局设置。",
+        ),
         Column("服务对象", "service_objects", "codes", choices=ServiceObject, example="企业法人"),
         Column(
             "办理形式",

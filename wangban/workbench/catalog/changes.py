@@ -43,6 +43,7 @@ FIELD_LABELS: dict[str, str] = {
     "promised_limit_unit": "承诺时限单位",
     "promised_limit_note": "承诺时限说明",
     "warning_threshold_days": "预警阈值",
+    "correction_answer_days": "补正期限",
     "service_objects": "服务对象",
     "handling_forms": "办理形式",
     "online_depth": "网上办理深度",

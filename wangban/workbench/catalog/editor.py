@@ -44,9 +44,9 @@ from wangban.workbench.catalog.forms import (
 ITEM_KEYS = (
     "name", "type", "case_type", "legal_limit_days", "legal_limit_unit", "legal_limit_note",
     "promised_limit_days", "promised_limit_unit", "promised_limit_note",
-    "warning_threshold_days", "service_objects", "handling_forms", "online_depth",
-    "online_service_level", "entrusted_department", "visits_required", "visits_note",
-    "legal_basis", "acceptance_conditions", "form_schema",
+    "warning_threshold_days", "correction_answer_days", "service_objects", "handling_forms",
+    "online_depth", "online_service_level", "entrusted_department", "visits_required",
+    "visits_note", "legal_basis", "acceptance_conditions", "form_schema",
 )  # fmt: skip
 ROW_PATH = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\]\.(?P<field>\w+)$")
 MATERIAL_FILES = (FileKind.BLANK_FORM, FileKind.SAMPLE)

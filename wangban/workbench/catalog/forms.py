@@ -201,6 +201,11 @@ class ItemForm(NamedForm):
         required=False,
         help_text="剩余工作日不多于此数时亮蓝灯；留空则提交审核时取 max(1, ⌈0.2×承诺时限⌉)。",
     )
+    correction_answer_days = _days(
+        "补正期限（工作日）",
+        required=False,
+        help_text="申请人答复补正告知的期限，1–60 个工作日；留空则按全局设置。",
+    )
     service_objects = _codes("服务对象", ServiceObject.choices)
     handling_forms = _codes("办理形式", HandlingForm.choices)
     online_depth = _codes("网上办理深度", OnlineDepth.choices)
@@ -275,7 +280,7 @@ class ItemForm(NamedForm):
             (
                 "legal_limit_days", "legal_limit_unit", "legal_limit_note",
                 "promised_limit_days", "promised_limit_unit", "promised_limit_note",
-                "warning_threshold_days",
+                "warning_threshold_days", "correction_answer_days",
             ),
         ),
         (

@@ -48,6 +48,7 @@ def summarise(data: dict[str, Any], level_labels: dict[str, str]) -> Summary:
         for p in data["special_procedures"]
     )
     threshold = data["warning_threshold_days"]
+    answer_days = data["correction_answer_days"]
     facts = [
         ("事项类型", show(data["type"], "type")),
         ("实施部门", data["department"]["name"]),
@@ -65,6 +66,7 @@ def summarise(data: dict[str, Any], level_labels: dict[str, str]) -> Summary:
             ),
         ),
         ("预警阈值", f"{threshold} 个工作日" if threshold is not None else "提交时按默认值"),
+        ("补正期限", f"{answer_days} 个工作日" if answer_days is not None else "按全局设置"),
         ("服务对象", show(data["service_objects"], "service_objects")),
         ("办理形式", show(data["handling_forms"], "handling_forms")),
         ("网上办理深度", show(data["online_depth"], "online_depth")),
