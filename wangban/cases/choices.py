@@ -174,6 +174,8 @@ class DocumentKind(models.TextChoices):
     ACCEPTANCE_NOTICE = "acceptance_notice", "受理通知书"
     CORRECTION_NOTICE = "correction_notice", "补正告知书"
     REJECTION_DECISION = "rejection_decision", "不予受理决定书"
+    APPROVAL_DECISION = "approval_decision", "准予行政许可决定书"
+    DENIAL_DECISION = "denial_decision", "不予行政许可决定书"
 
 
 class DocumentState(models.TextChoices):

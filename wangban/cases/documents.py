@@ -8,6 +8,16 @@ Which step issues which document, and what it must say:
   (注明告知日期、办理人姓名), 大安办法第十九条.
 - `reject` → 不予受理决定书: 大安办法第二十一条 (说明具体理由), with the remedies of
   行政复议法第二十条 (sixty days) and 行政诉讼法第四十六条 (six months).
+- `decide` → 准予行政许可决定书 or 不予行政许可决定书 (行政许可法第三十八条: a denial states
+  its reasons and the applicant's right to 行政复议 or 行政诉讼, with the same remedies),
+  sealed with the department's electronic seal (大安办法第二十六条; docs/seals.md).
+
+A sealed kind is rendered once with the seal's visible mark — the seal's name and key id and
+a QR code of its public verification page (`verification_url`, an opaque code drawn when the
+row is written) — and then the final bytes are sealed (`certificates.sealing.seal_document`:
+SM3 of the file, SM2 signature of the digest), so the stamp kept on the row is over exactly
+the file stored and served. A department without an active seal leaves the document
+`failed` with the reason; the backstop renders it once `manage.py create_seals` made one.
 
 The issuing action calls `issue_documents` in its transaction: a `pending` row holding the
 facts as they stand then (`facts`), and a render task enqueued after the commit (DESIGN.md
@@ -31,6 +41,8 @@ Files are served only through `open_material` and `open_document`: access is
 from __future__ import annotations
 
 import logging
+import secrets
+from base64 import b64encode
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,17 +56,21 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from wangban.accounts.models import Person
 from wangban.audit.actions import json_safe, record
 from wangban.cases import clock
 from wangban.cases.access import access_case
-from wangban.cases.choices import CaseAction, DocumentKind, DocumentState
+from wangban.cases.choices import CaseAction, DecisionOutcome, DocumentKind, DocumentState
 from wangban.cases.models import SYSTEM_ACTOR, Case, CaseDocument, CaseEvent, CorrectionNotice
+from wangban.cases.notifications import tell_applicant
 from wangban.catalog.choices import LimitUnit
-from wangban.core import files
-from wangban.core.errors import Conflict, NotFound
+from wangban.certificates.queries import active_seal
+from wangban.certificates.sealing import VerificationResult, seal_document, verify_stamp
+from wangban.core import files, signing
+from wangban.core.errors import Conflict, DomainError, NotFound
 from wangban.core.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
@@ -170,6 +186,29 @@ def _rejection_facts(case: Case, event: CaseEvent) -> dict[str, Any]:
     return {"reason": case.closing_reason}
 
 
+def _decision_facts(case: Case, event: CaseEvent) -> dict[str, Any]:
+    """准予/不予行政许可决定书 (行政许可法第三十八条): the receipt number, the acceptance and
+    decision days, the outcome, the reasons (required for a denial) and the legal basis.
+    Issued and sealed by the department that decides (the case's), even when another
+    accepted the application on its behalf."""
+    return {
+        "issuer": case.department.name,
+        "receipt_no": case.receipt_no,
+        "accepted_on": case.accepted_on,
+        "decided_on": case.decided_on or timezone.localdate(event.at),
+        "outcome": (event.data or {}).get("outcome", ""),
+        "reason": case.decision_reason,
+        "legal_basis": case.decision_legal_basis,
+    }
+
+
+def _outcome_is(outcome: str) -> Callable[[Case, CaseEvent], bool]:
+    def applies(case: Case, event: CaseEvent) -> bool:
+        return bool((event.data or {}).get("outcome") == outcome)
+
+    return applies
+
+
 def _correction_title(facts: dict[str, Any]) -> str:
     label = DocumentKind.CORRECTION_NOTICE.label
     return f"{label}（第{facts['sequence']}次）" if facts["sequence"] > 1 else label
@@ -185,6 +224,10 @@ class Kind:
     issued_by: tuple[str, ...]
     facts: Callable[[Case, CaseEvent], dict[str, Any]]
     title: Callable[[dict[str, Any]], str] | None = None
+    #: Issued only when this holds (the decision's outcome picks one of the two kinds).
+    applies: Callable[[Case, CaseEvent], bool] | None = None
+    #: Sealed with the department's electronic seal and verifiable on the public page.
+    sealed: bool = False
 
     def title_for(self, facts: dict[str, Any]) -> str:
         return self.title(facts) if self.title else str(DocumentKind(self.code).label)
@@ -212,12 +255,80 @@ KINDS: dict[str, Kind] = {
             (CaseAction.REJECT,),
             _rejection_facts,
         ),
+        Kind(
+            DocumentKind.APPROVAL_DECISION,
+            "cases/documents/approval_decision.html",
+            (CaseAction.DECIDE,),
+            _decision_facts,
+            applies=_outcome_is(DecisionOutcome.APPROVED),
+            sealed=True,
+        ),
+        Kind(
+            DocumentKind.DENIAL_DECISION,
+            "cases/documents/denial_decision.html",
+            (CaseAction.DECIDE,),
+            _decision_facts,
+            applies=_outcome_is(DecisionOutcome.DENIED),
+            sealed=True,
+        ),
     )
 }
+
+#: The kinds that carry the electronic seal (the decisions).
+SEALED_KINDS = tuple(kind.code for kind in KINDS.values() if kind.sealed)
 
 
 def kinds_issued_by(action: str) -> list[Kind]:
     return [kind for kind in KINDS.values() if action in kind.issued_by]
+
+
+# --- sealing and verification ----------------------------------------------------------------
+
+#: Verification codes: no 0/O, 1/I, so that one typed from paper is read right; 20 characters
+#: of 32 symbols are 100 random bits (`secrets`), so codes cannot be guessed or enumerated.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 20
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def verification_url(code: str) -> str:
+    """The absolute address of the public verification page (`portal:verify-document`),
+    under WANGBAN_PUBLIC_URL (the portal's public origin), as printed in the QR code."""
+    base = str(getattr(settings, "WANGBAN_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL).rstrip("/")
+    return base + reverse("portal:verify-document", args=[code])
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG `data:` URI (WeasyPrint fetches nothing else)."""
+    import qrcode  # imported here: only the worker renders sealed documents
+    from qrcode.image.svg import SvgPathImage
+
+    image = qrcode.make(text, image_factory=SvgPathImage, border=1)
+    return "data:image/svg+xml;base64," + b64encode(image.to_string()).decode()
+
+
+def _seal_mark(case: Case, document: CaseDocument) -> dict[str, str]:
+    """What the document shows of its seal: the department's seal in use now (its name and
+    key id, in the 电子印章 box) and the verification code, address and QR code."""
+    seal = active_seal(case.department)
+    if seal is None:
+        raise Conflict(
+            f"{case.department.name}尚无在用的电子印章，决定书无法盖章；"
+            "请中心管理员运行 manage.py create_seals 后等待重新生成。",
+            code="no_active_seal",
+        )
+    url = verification_url(document.verification_code)
+    return {
+        "seal_name": seal.name,
+        "key_id": seal.key_id,
+        "code": document.verification_code,
+        "url": url,
+        "qr": qr_data_uri(url),
+    }
 
 
 def _notice_of(event: CaseEvent) -> CorrectionNotice | None:
@@ -234,6 +345,8 @@ def issue_documents(case: Case, event: CaseEvent) -> list[CaseDocument]:
     (`actions._finish`); a step that issues none writes nothing."""
     documents = []
     for kind in kinds_issued_by(event.action):
+        if kind.applies is not None and not kind.applies(case, event):
+            continue
         facts = json_safe({**_common_facts(case, event), **kind.facts(case, event)})
         documents.append(
             CaseDocument.objects.create(
@@ -243,6 +356,7 @@ def issue_documents(case: Case, event: CaseEvent) -> list[CaseDocument]:
                 event=event,
                 notice=_notice_of(event) if kind.code == DocumentKind.CORRECTION_NOTICE else None,
                 facts=facts,
+                verification_code=new_verification_code() if kind.sealed else "",
             )
         )
     for document in documents:
@@ -269,6 +383,7 @@ def _context(document: CaseDocument) -> dict[str, Any]:
             "promised_due_on",
             "legal_due_on",
             "answer_due_on",
+            "decided_on",
         )
     }
     return {
@@ -292,13 +407,59 @@ table.facts th { width: 32%; }
 .signature p { margin: 0 0 1mm; }
 .note { margin-top: 10mm; font-size: 9pt; color: #4a4a4a; }
 .note { border-top: 0.5pt solid #c4c7cc; padding-top: 2mm; }
+.seal { margin: 6mm 0 0 auto; width: 118mm; border: 1.5pt solid #b3261e; color: #b3261e; }
+.seal { page-break-inside: avoid; }
+table.seal td { border: none; padding: 1.5mm 2mm; vertical-align: middle; }
+.seal td.seal-qr { width: 24mm; }
+.seal img { width: 22mm; height: 22mm; }
+.seal p { margin: 0 0 0.5mm; font-size: 9pt; }
+.seal .seal-label { font-size: 12pt; letter-spacing: 3pt; font-weight: bold; }
+.seal .seal-code { font-size: 7.5pt; color: #4a4a4a; word-break: break-all; }
 """
 
 
-def render_pdf_of(document: CaseDocument) -> bytes:
-    """The PDF of a document, laid out from its kind's template and stored facts."""
-    html = render_to_string(KINDS[document.kind].template, _context(document))
+def render_pdf_of(document: CaseDocument, seal: dict[str, str] | None = None) -> bytes:
+    """The PDF of a document, laid out from its kind's template and stored facts; `seal` is
+    the visible seal mark of a sealed kind (`_seal_mark`)."""
+    context = {**_context(document), "seal": seal}
+    html = render_to_string(KINDS[document.kind].template, context)
     return html_to_pdf(html, stylesheets=(DOCUMENT_STYLESHEET,))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    stamp: dict[str, Any]
+
+
+def _render_and_seal(document: CaseDocument) -> Rendered:
+    """Render; for a sealed kind, render once with the seal mark and sign the final bytes
+    (the QR code is in the file before its digest is taken). The seal printed and the seal
+    that signed are the same one; a rotation in between fails this attempt (retried)."""
+    if not KINDS[document.kind].sealed:
+        return Rendered(render_pdf_of(document), {})
+    case = Case.objects.select_related("department").get(pk=document.case_id)
+    mark = _seal_mark(case, document)
+    pdf = render_pdf_of(document, mark)
+    stamp = seal_document(case.department, pdf)
+    if stamp.key_id != mark["key_id"]:
+        raise Conflict("电子印章在生成过程中已轮换，将重新生成。", code="seal_rotated")
+    return Rendered(
+        pdf,
+        {
+            "seal_key_id": stamp.key_id,
+            "seal_name": mark["seal_name"],
+            "seal_digest": stamp.digest,
+            "seal_signature": stamp.signature,
+            "sealed_at": stamp.sealed_at,
+        },
+    )
+
+
+def _error_text(exc: Exception) -> str:
+    """A domain refusal (no active seal) in its own Chinese words, anything else as repr."""
+    text = exc.message if isinstance(exc, DomainError) else repr(exc)
+    return text[:MAX_ERROR_CHARS]
 
 
 def _claim(document_id: int) -> CaseDocument | None:
@@ -329,14 +490,17 @@ def render_document(document_id: int) -> str:
         pk=document.pk, state__in=OPEN_STATES, attempts=document.attempts
     )
     try:
-        pdf = render_pdf_of(document)
+        rendered = _render_and_seal(document)
         stored = files.store(
-            BytesIO(pdf), prefix=STORAGE_PREFIX, max_bytes=MAX_PDF_BYTES, allowed=PDF_TYPES
+            BytesIO(rendered.pdf),
+            prefix=STORAGE_PREFIX,
+            max_bytes=MAX_PDF_BYTES,
+            allowed=PDF_TYPES,
         )
     except Exception as exc:  # any failure: recorded, and retried by render_documents
         logger.exception("case document %s: rendering failed", document.pk)
         with transaction.atomic():
-            mine.update(state=DocumentState.FAILED, error=repr(exc)[:MAX_ERROR_CHARS])
+            mine.update(state=DocumentState.FAILED, error=_error_text(exc))
         return DocumentState.FAILED
     with transaction.atomic():
         done = mine.update(
@@ -347,8 +511,29 @@ def render_document(document_id: int) -> str:
             sha256=stored.sha256,
             rendered_at=timezone.now(),
             error="",
+            **rendered.stamp,
         )
+        if done and document.kind == DocumentKind.APPROVAL_DECISION:
+            _tell_ready(document)
     return DocumentState.READY if done else ""
+
+
+def _tell_ready(document: CaseDocument) -> None:
+    """The approval decision can be downloaded, and the paper result picked up at the
+    item's place (issue 8: 'ready for pickup'); once per document (its own key)."""
+    case = Case.objects.select_related("version", "applicant", "on_behalf_of").get(
+        pk=document.case_id
+    )
+    place = str((case.version.guide or {}).get("place") or "").strip()
+    pickup = f"纸质结果可到{place}领取。" if place else "纸质结果可到办理窗口领取。"
+    tell_applicant(
+        case,
+        event_type="case.decision_ready",
+        title="决定书已生成，可以领取",
+        text=f"您申请的“{case.version.name}”的{document.title}已生成，"
+        f"可登录下载并扫码验证电子印章；{pickup}",
+        key=f"case-document:{document.pk}:ready",
+    )
 
 
 def render_due(*, limit: int | None = None) -> Counter[str]:
@@ -473,3 +658,62 @@ def open_document(
         stream.close()
         raise
     return stream, document.file_name, document.content_type
+
+
+# --- public verification ----------------------------------------------------------------------
+
+
+VALID_REASON = "验证通过：文件自加盖电子印章以来未被改动，签章有效。"
+FILE_MISSING = "验证失败：存档的决定书文件缺失，请联系作出决定的机关。"
+NOT_THE_FILE = "验证失败：文件与加盖电子印章的决定书不一致，可能已被改动或并非该决定书。"
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """The answer of the verification page: `valid` only when the SM3 digest of the file
+    checked equals the stamp's digest *and* the stamp's SM2 signature verifies under its
+    key id's public key (`verify_stamp`); `reason` says which, in Chinese."""
+
+    valid: bool
+    reason: str
+    digest: str
+    seal: VerificationResult
+
+
+def sealed_document(code: str) -> CaseDocument | None:
+    """The ready, sealed document whose verification code is `code` (case-insensitive as
+    typed from paper), or None."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32:
+        return None
+    return (
+        CaseDocument.objects.select_related("case__department")
+        .filter(verification_code=code, state=DocumentState.READY)
+        .exclude(seal_signature="")
+        .first()
+    )
+
+
+def check_seal(document: CaseDocument, data: bytes | None = None) -> SealCheck:
+    """Check the stamp of a sealed document against `data` (a file someone holds), or
+    against the file we store when `data` is None: the digest is recomputed from the bytes
+    every time, so a stored file changed after sealing fails too."""
+    if data is None:
+        try:
+            with files.open_blob(document.blob) as stream:
+                data = bytes(stream.read())
+        except OSError:  # the stored file is gone: nothing to vouch for
+            logger.exception("case document %s: stored file missing", document.pk)
+            result = verify_stamp(document.seal_key_id, document.seal_digest, "")
+            return SealCheck(False, FILE_MISSING, "", result)
+    digest = signing.sm3_hex(data)
+    result = verify_stamp(document.seal_key_id, data, document.seal_signature)
+    if digest != document.seal_digest:
+        return SealCheck(False, NOT_THE_FILE, digest, result)
+    if not result.valid:
+        return SealCheck(False, f"验证失败：{result.reason}", digest, result)
+    reason = VALID_REASON
+    if result.seal_retired_at is not None:
+        retired_on = timezone.localdate(result.seal_retired_at)
+        reason += f"（该印章已于 {retired_on:%Y-%m-%d} 停用，停用前加盖的文件仍然有效。）"
+    return SealCheck(True, reason, digest, result)

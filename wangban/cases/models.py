@@ -338,6 +338,16 @@ class CaseDocument(models.Model):
     attempted_at = models.DateTimeField("最近一次生成开始时间", null=True, blank=True)
     attempts = models.PositiveIntegerField("生成次数", default=0)
     error = models.TextField("最近一次错误", blank=True)
+    # A decision document (准予/不予许可决定书) carries the department's electronic seal
+    # (docs/seals.md): the opaque code of its public verification page, printed on it as a
+    # QR code, and the stamp over the stored file (SM3 digest, SM2 signature, the seal's
+    # key id). Empty for the notices, which are not sealed.
+    verification_code = models.CharField("验证码", max_length=32, blank=True)
+    seal_key_id = models.CharField("印章编号", max_length=40, blank=True)
+    seal_name = models.CharField("印章名称", max_length=100, blank=True)
+    seal_digest = models.CharField("SM3 摘要", max_length=64, blank=True)
+    seal_signature = models.CharField("SM2 签名", max_length=200, blank=True)
+    sealed_at = models.DateTimeField("盖章时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "办件文书"
@@ -345,6 +355,11 @@ class CaseDocument(models.Model):
         ordering = ["case", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "kind"], name="case_document_per_event"),
+            models.UniqueConstraint(
+                fields=["verification_code"],
+                condition=~Q(verification_code=""),
+                name="case_document_verification_code",
+            ),
         ]
         indexes = [
             models.Index(

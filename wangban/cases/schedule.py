@@ -36,10 +36,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from wangban.accounts.choices import Role
-from wangban.accounts.models import Person
 from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
-from wangban.cases import clock
+from wangban.cases import clock, notifications
 from wangban.cases.choices import (
     CLOCK_STATES,
     CaseAction,
@@ -67,8 +66,6 @@ from wangban.core.calendar import (
     working_days_between,
 )
 from wangban.core.models import HolidayCalendarVersion
-from wangban.notify.actions import enqueue_message
-from wangban.notify.choices import MessageChannel
 
 #: The case fields `store_clock` writes.
 CLOCK_FIELDS = (
@@ -538,26 +535,29 @@ def add_extension(
 # --- telling the applicant -------------------------------------------------------------------
 
 
-def applicant_phone(case: Case) -> str:
-    """The account's mobile number, else the verified person's."""
-    if case.applicant.phone:
-        return str(case.applicant.phone)
-    phones = Person.objects.filter(user_id=case.applicant_id).values_list("phone", flat=True)
-    return str(phones.first() or "")
+#: The in-site message's title for each review event (its text is the SMS's).
+REVIEW_TITLES = {
+    CaseAction.SUSPEND: "已挂起",
+    CaseAction.RESUME: "已恢复办理",
+    CaseAction.EXTEND: "办理期限已延长",
+    CaseAction.DECIDE: "已作出审批决定",
+    CaseAction.COMPLETE: "已办结",
+    CaseAction.RESCHEDULE: "办结期限调整",
+    CaseAction.RESUBMIT: "补正材料已收到",
+}
 
 
 def tell_applicant(case: Case, event: CaseEvent, text: str) -> None:
-    """An SMS to the applicant through the notify outbox, in the caller's transaction, keyed
-    by the timeline event so that it is sent once."""
-    phone = applicant_phone(case)
-    if not phone:
-        return
-    enqueue_message(
-        MessageChannel.SMS,
-        recipient=phone,
+    """Tell the applicant of a review event by SMS and in-site message through the notify
+    outbox (`notifications.tell_applicant`), in the caller's transaction, keyed by the
+    timeline event so that each is sent once."""
+    action = CaseAction(event.action)
+    notifications.tell_applicant(
+        case,
         event_type=f"case.{event.action}",
-        payload={"text": text, "case": case.pk},
-        key=f"case-event:{event.pk}:sms",
+        title=REVIEW_TITLES.get(action, action.label),
+        text=text,
+        key=f"case-event:{event.pk}",
     )
 
 
@@ -583,8 +583,8 @@ def reschedule_after_holiday_change(
     the later of its due dates (or its step's), or if the clock is stopped (the unused days
     and the frozen light depend on the days before the stop). Each case whose figures moved
     gets a `reschedule` timeline event (by the system) and an audit event (by `actor`, who
-    changed the holidays); its applicant is told by SMS when the promised due date moved.
-    Returns the ids of the cases whose figures changed."""
+    changed the holidays); its applicant is told (SMS and in-site message) when the
+    promised due date moved. Returns the ids of the cases whose figures changed."""
     days = sorted(set(changed))
     if not days:
         return []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangban.portal import case_files, catalog_files, views
+from wangban.portal import case_files, catalog_files, verification, views
 from wangban.portal.account import auth, messages, pages
 from wangban.portal.cases import apply, progress
 from wangban.portal.cases import views as cases
@@ -81,4 +81,6 @@ urlpatterns = [
     path("cases/<str:case_id>/correct/", cases.correct, name="case-correct"),
     path("cases/<str:case_id>/withdraw/", cases.withdraw, name="case-withdraw"),
     path("progress/", progress.progress, name="progress"),
+    # The public verification of a sealed decision (wangban/portal/verification.py)
+    path("verify/<str:code>/", verification.verify_document, name="verify-document"),
 ]

@@ -237,7 +237,9 @@ def test_a_correction_during_review_stops_the_clock_and_resubmission_restarts_it
     )
     stop.refresh_from_db()
     assert (stop.ended_on, stop.ended_by_action) == (D(2026, 10, 9), "resubmit")
-    texts = list(Message.objects.order_by("id").values_list("payload__text", flat=True))
+    texts = list(
+        Message.objects.filter(channel="sms").order_by("id").values_list("payload__text", flat=True)
+    )
     assert texts[-1] == (
         "您申请的“道路运输经营许可证核发”补正材料已收到，恢复审查，承诺办结日期为2026-10-27。"
     )
@@ -274,7 +276,9 @@ def test_extensions_beyond_the_statutory_ten_days_are_recorded_as_a_violation(
     assert case.due_date == clock.clock_state(schedule.case_clock(case), D(2026, 9, 30)).due_date
     event = case.events.latest("id")
     assert event.data["violation"] == "extension_exceeds_statutory"
-    texts = list(Message.objects.order_by("id").values_list("payload__text", flat=True))
+    texts = list(
+        Message.objects.filter(channel="sms").order_by("id").values_list("payload__text", flat=True)
+    )
     assert texts[-1] == (
         f"您申请的“道路运输经营许可证核发”经批准延长办理期限1个工作日，"
         f"承诺办结日期调整为{case.due_date}。理由：情况复杂"

@@ -48,7 +48,9 @@ def steps(case: Case) -> list[tuple]:
 
 
 def texts() -> list[str]:
-    return list(Message.objects.order_by("id").values_list("payload__text", flat=True))
+    return list(
+        Message.objects.filter(channel="sms").order_by("id").values_list("payload__text", flat=True)
+    )
 
 
 def test_a_case_walks_its_steps_to_the_decision_and_delivery(city: City, staff: Staff) -> None:
