@@ -9,6 +9,7 @@ sessions run in UTC).
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case as SqlCase
@@ -125,3 +126,11 @@ def with_step_light(queryset: QuerySet[CaseStep], today: date) -> QuerySet[StepW
             today, OPEN_STEP, "case__clock_running", "due_on", "blue_on", "frozen_light"
         )
     )
+
+
+def url_file_name(material: CaseMaterial) -> str:
+    """The last part of a material's download URL: `M01.pdf` for material M01 whose file is
+    a PDF. Never the uploaded name, which may hold an identity number (API.md: personal
+    identifiers never travel in URLs); the download still carries its real name."""
+    suffix = PurePosixPath(material.file_name).suffix.lower()
+    return material.material_code + (suffix if suffix.isascii() and len(suffix) <= 6 else "")

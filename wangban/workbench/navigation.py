@@ -24,6 +24,12 @@ SECTIONS = [
         (Role.CLERK,),
     ),
     Section(
+        "workbench:cases-review",
+        "审批",
+        "办理审批环节：待办、停止计时、即将到期、已超期和已办结的办件，按办结期限排序。",
+        (Role.HANDLER, Role.REVIEWER, Role.SECOND_REVIEWER, Role.APPROVER, Role.DEPT_ADMIN),
+    ),
+    Section(
         "workbench:cases-deemed",
         "视为受理",
         "逾期未答复、依法视为受理的办件（行政许可法第三十二条）。",

@@ -1,4 +1,5 @@
-"""受理: the acceptance queue, the case pages and window intake, under /workbench/cases/
+"""受理 and 审批: the acceptance queue, the review queues, the case pages with the review
+actions, and window intake, under /workbench/cases/
 (wangban/workbench/cases/). Materials and documents are served by the views that check
 access and audit every download (wangban/portal/case_files.py); previews add `?inline=1`."""
 
@@ -11,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.queue_page, name="cases-queue"),
     path("deemed/", views.deemed_page, name="cases-deemed"),
     path("intake/", views.intake, name="cases-intake"),
+    path("review/", views.review_queue_page, name="cases-review"),
     path("<str:case_id>/", views.case_page, name="case"),
     path("<str:case_id>/sign-in/", views.sign_in, name="case-sign-in"),
     path("<str:case_id>/accept/", views.accept, name="case-accept"),
@@ -22,6 +24,7 @@ urlpatterns: list[URLPattern] = [
     path("<str:case_id>/attach/", views.attach, name="case-attach"),
     path("<str:case_id>/paper/", views.mark_paper, name="case-paper"),
     path("<str:case_id>/submit/", views.submit, name="case-submit"),
+    path("<str:case_id>/review/<str:action>/", views.review_action, name="case-review"),
     path(
         "<str:case_id>/materials/<int:material_id>/<str:name>",
         case_files.case_material,

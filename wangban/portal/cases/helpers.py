@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
-from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -18,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from wangban.cases import access
+from wangban.cases import access, queries
 from wangban.cases.choices import TRANSITIONS, CaseState
 from wangban.cases.documents import documents_of
 from wangban.cases.models import Case, CaseMaterial, CorrectionNotice
@@ -261,13 +260,7 @@ def material_url(case: Case, row: CaseMaterial) -> str:
     ends in the material code, not the uploaded name: a file called after a person's
     identity number must not reach access logs (API.md: no personal identifiers in URLs);
     the download still carries its real name in Content-Disposition."""
-    return reverse("portal:case-material", args=[case.pk, row.pk, url_file_name(row)])
-
-
-def url_file_name(row: CaseMaterial) -> str:
-    """`M01.pdf` for a material coded M01 whose file is a PDF."""
-    suffix = PurePosixPath(row.file_name).suffix.lower()
-    return row.material_code + (suffix if suffix.isascii() and len(suffix) <= 6 else "")
+    return reverse("portal:case-material", args=[case.pk, row.pk, queries.url_file_name(row)])
 
 
 @dataclass

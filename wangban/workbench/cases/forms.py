@@ -1,4 +1,4 @@
-"""Forms of the acceptance pages. They only parse what the clerk typed; the rules (what a
+"""Forms of the acceptance and review pages. They only parse what the clerk typed; the rules (what a
 correction notice must list, that a rejection needs its reason…) are the actions' in
 `wangban.cases.actions`, whose messages the views put back beside these fields."""
 
@@ -9,8 +9,9 @@ from typing import Any
 from django import forms
 
 from wangban.cases import clock
-from wangban.cases.choices import Channel
-from wangban.cases.queues import LIGHT_LABELS, SORTS, TABS
+from wangban.cases.choices import Channel, DecisionOutcome, Delivery
+from wangban.cases.queues import LIGHT_LABELS, REVIEW_SORTS, REVIEW_TABS, SORTS, TABS
+from wangban.catalog.choices import SpecialProcedure
 
 ALL = [("", "全部")]
 MATERIAL_HINT = "PDF、Word、Excel、PNG 或 JPEG，不超过 20 MB；按文件内容识别类型。"
@@ -93,3 +94,137 @@ class IntakeForm(forms.Form):
         self.fields["applicant"].error_messages["required"] = (
             "请输入申请人的身份证号码、用户名或手机号码。"
         )
+
+
+# --- Review (issue 8) ------------------------------------------------------------------------
+
+REVIEW_SORT_LABELS = dict(
+    zip(
+        REVIEW_SORTS,
+        (
+            "承诺办结日期，最早到期在前",
+            "承诺办结日期，最晚到期在前",
+            "环节到期日，最早在前",
+            "环节到期日，最晚在前",
+        ),
+        strict=True,
+    )
+)
+POOL = "__pool__"  # the reassign select's value for "back to the department's pool"
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's tab, filters and sort, all in the query string (GET)."""
+
+    tab = forms.ChoiceField(
+        choices=list(REVIEW_TABS.items()), required=False, widget=forms.HiddenInput
+    )
+    item = forms.ChoiceField(label="事项", required=False)
+    step = forms.ChoiceField(label="当前环节", required=False)
+    light = forms.ChoiceField(
+        label="信号灯",
+        choices=[
+            *ALL,
+            *((light, LIGHT_LABELS[light]) for light in (clock.RED, clock.BLUE, clock.GREEN)),
+        ],
+        required=False,
+    )
+    sort = forms.ChoiceField(label="排序", choices=list(REVIEW_SORT_LABELS.items()), required=False)
+
+    def __init__(
+        self, *args: Any, items: list[tuple[str, str]], steps: list[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [*ALL, *items]  # type: ignore[attr-defined]
+        self.fields["step"].choices = [*ALL, *((s, s) for s in steps)]  # type: ignore[attr-defined]
+
+
+def _text(label: str, *, rows: int = 3, hint: str = "", required: bool = False) -> forms.CharField:
+    """A free text the action checks (its message goes beside the field)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=2000,
+        help_text=hint,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class ReviewForm(forms.Form):
+    """A review action's form. `step` is the current step the page showed: when another
+    member of staff has moved the case on meanwhile, the action answers 409 `stale`."""
+
+    step = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ApproveStepForm(ReviewForm):
+    opinion = _text("审查意见", hint="写明审查的结论和依据；将记入办理记录。")
+
+
+class ReturnStepForm(ReviewForm):
+    reason = _text("退回理由", hint="退回上一环节重新办理，须说明理由（镇江办法第八条）。")
+
+
+class ReassignForm(ReviewForm):
+    assignee = forms.ChoiceField(
+        label="改派给",
+        help_text="承担本环节角色的本部门工作人员，或退回部门队列由同事领取（镇江办法第七条）。",
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[str, str]], pool: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        field.choices = [("", "请选择"), *people, (POOL, pool)]  # type: ignore[attr-defined]
+        field.error_messages["required"] = "请选择改派的工作人员，或退回部门队列。"
+        field.error_messages["invalid_choice"] = "请选择承担本环节角色的本部门工作人员。"
+
+
+class SuspendForm(ReviewForm):
+    procedure = forms.ChoiceField(
+        label="特别程序",
+        choices=[("", "请选择"), *SpecialProcedure.choices],
+        required=False,
+        help_text="特别程序所需时间不计入办理时限（行政许可法第四十五条）。",
+    )
+    reason = _text("挂起理由", hint="将告知申请人。")
+
+
+class ResumeForm(ReviewForm):
+    note = _text("说明（选填）", rows=2, hint="例如勘查、检验的结论。")
+
+
+class ExtendForm(ReviewForm):
+    working_days = forms.CharField(
+        label="延长工作日数",
+        required=False,
+        max_length=3,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    reason = _text("延长理由", hint="经本机关负责人批准；将告知申请人（行政许可法第四十二条）。")
+
+
+class DecideForm(ReviewForm):
+    outcome = forms.ChoiceField(
+        label="审批决定",
+        choices=DecisionOutcome.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reason = _text("决定理由", hint="不予许可的，须说明理由（行政许可法第三十八条）。")
+    legal_basis = _text("法律依据", rows=2, hint="不填写的，采用事项的设定依据。")
+
+
+class CompleteForm(ReviewForm):
+    delivery = forms.ChoiceField(
+        label="送达方式",
+        choices=Delivery.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    tracking_no = forms.CharField(
+        label="快递单号",
+        required=False,
+        max_length=64,
+        help_text="邮寄送达时填写。",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

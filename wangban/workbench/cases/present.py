@@ -10,21 +10,36 @@ case is signed for once, and terminated only after its correction answer is over
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.urls import reverse
 
-from wangban.accounts.models import Person
+from wangban.accounts.choices import Role
+from wangban.accounts.models import Person, User
+from wangban.cases import queries, schedule
 from wangban.cases.access import may_act
-from wangban.cases.choices import EDITABLE_STATES, TRANSITIONS, CaseAction, CaseState, Channel
-from wangban.cases.models import Case, CaseMaterial, CorrectionNotice
+from wangban.cases.choices import (
+    EDITABLE_STATES,
+    TRANSITIONS,
+    CaseAction,
+    CaseState,
+    Channel,
+    DecisionOutcome,
+    StepOutcome,
+    StopKind,
+)
+from wangban.cases.models import Case, CaseMaterial, CaseStep, ClockStop, CorrectionNotice
+from wangban.cases.queries import with_step_light
 from wangban.cases.queues import LIGHT_LABELS, Now, date_light, moment_light
+from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.formschema import as_posted, choices_of, item_choices_of, label_of, properties
 from wangban.catalog.models import Material
 
 A = CaseAction
 CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
 STATE_LABELS: dict[str, str] = dict(CaseState.choices)
+ROLE_LABELS: dict[str, str] = dict(Role.choices)
 #: The actions a staff page may offer, in the order of the buttons.
 STAFF_ACTIONS: tuple[str, ...] = (
     A.SIGN_IN,
@@ -52,6 +67,9 @@ STATE_CLASSES: dict[str, str] = {
     CaseState.SUBMITTED: "state-review",
     CaseState.CORRECTION_REQUESTED: "state-draft",
     CaseState.IN_REVIEW: "state-scheduled",
+    CaseState.SUSPENDED: "state-draft",
+    CaseState.APPROVED: "state-published",
+    CaseState.DENIED: "state-old",
 }
 
 
@@ -272,7 +290,9 @@ def material_views(
         row = rows.get(material.code)
         view = MaterialView(index=index, material=material, row=row, named=material.code in named)
         if row is not None and not row.paper and row.file_name:
-            view.url = reverse("workbench:case-material", args=[case.pk, row.pk, row.file_name])
+            view.url = reverse(
+                "workbench:case-material", args=[case.pk, row.pk, queries.url_file_name(row)]
+            )
             view.preview = preview_kind(row.content_type)
         view.editable = editable and (case.state != CaseState.CORRECTION_REQUESTED or view.named)
         view.errors = errors.get(material.code, {})
@@ -291,3 +311,160 @@ def may_edit_materials(case: Case, user: Any) -> bool:
         return False
     action = A.SUBMIT if case.state == CaseState.DRAFT else A.RESUBMIT
     return may_act(case, user, action)
+
+
+# --- Review (issue 8) ------------------------------------------------------------------------
+
+#: The review actions a case page may offer, in the order of their forms.
+REVIEW_ACTIONS: tuple[str, ...] = (
+    A.APPROVE_STEP,
+    A.DECIDE,
+    A.RETURN_STEP,
+    A.SUSPEND,
+    A.RESUME,
+    A.EXTEND,
+    A.REASSIGN,
+    A.COMPLETE,
+)
+PROCEDURE_LABELS: dict[str, str] = dict(SpecialProcedure.choices)
+OUTCOME_LABELS: dict[str, str] = dict(StepOutcome.choices)
+
+
+def _open_step(case: Case) -> CaseStep | None:
+    step = case.current_step
+    return step if step is not None and step.finished_at is None else None
+
+
+def _has_next(case: Case, step: CaseStep) -> bool:
+    return any(ws.order > step.order for ws in schedule.workflow(case))
+
+
+def _has_previous(case: Case, step: CaseStep) -> bool:
+    """As `review.do_return_step`: a step before this one, unless it is the acceptance
+    (受理) step done at acceptance."""
+    accepted = set(case.steps.filter(outcome=StepOutcome.ACCEPT).values_list("order", flat=True))
+    earlier = [ws.order for ws in schedule.workflow(case) if ws.order < step.order]
+    return bool(earlier) and earlier[-1] not in accepted
+
+
+def review_actions(case: Case, user: Any) -> list[str]:
+    """The review actions `user` may take on `case` now: allowed by the transition table
+    and by `access.may_act`, and by the step: the last step decides instead of passing on,
+    the first step after acceptance cannot be returned."""
+    allowed: list[str] = []
+    step = _open_step(case)
+    for action in REVIEW_ACTIONS:
+        if action == A.REASSIGN and case.state == CaseState.SUBMITTED:
+            continue  # the pre-review's reassignment is not offered on this page
+        if (case.state, action) not in TRANSITIONS or not may_act(case, user, action):
+            continue
+        if action in (A.APPROVE_STEP, A.RETURN_STEP, A.REASSIGN) and step is None:
+            continue
+        if action == A.APPROVE_STEP and step is not None and not _has_next(case, step):
+            continue
+        if action == A.DECIDE and step is not None and _has_next(case, step):
+            continue
+        if action == A.RETURN_STEP and step is not None and not _has_previous(case, step):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def eligible_assignees(case: Case) -> list[tuple[str, str]]:
+    """(username, name) of the active staff holding the current step's role in its
+    department, except the step's assignee: whom `reassign` may hand the step to."""
+    step = _open_step(case)
+    if step is None:
+        return []
+    users = (
+        User.objects.filter(
+            is_active=True,
+            role_grants__role=step.role,
+            role_grants__department_id=step.department_id,
+        )
+        .exclude(pk=step.assignee_id or 0)
+        .distinct()
+        .order_by("username")
+    )
+    return [(u.username, f"{u.get_full_name() or u.username}（{u.username}）") for u in users]
+
+
+@dataclass
+class StepView:
+    step: CaseStep
+    light: str
+
+    @property
+    def light_label(self) -> str:
+        return LIGHT_LABELS.get(self.light, "")
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.step.role, self.step.role)
+
+    @property
+    def holder(self) -> str:
+        """Whose queue the step is in: the named person, or the department's pool."""
+        if self.step.assignee is not None:
+            return self.step.assignee.get_full_name() or self.step.assignee.username
+        return f"{self.step.department.name}（{self.role_label}队列）"
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.step.outcome, "")
+
+
+def step_views(case: Case, today: date) -> list[StepView]:
+    """Every visit of the case's steps in order, each with its own light (in SQL)."""
+    steps = with_step_light(case.steps.all(), today).select_related("department", "assignee")
+    return [StepView(step=step, light=step.light or "") for step in steps.order_by("visit")]
+
+
+@dataclass
+class ClockView:
+    running: bool
+    due_date: date | None
+    legal_due_date: date | None
+    remaining: int | None
+    light: str
+    stop: ClockStop | None
+    extension_days: int
+    statutory_extension: int
+
+    @property
+    def light_label(self) -> str:
+        return LIGHT_LABELS.get(self.light, "")
+
+    @property
+    def overdue_days(self) -> int:
+        return -self.remaining if self.remaining is not None and self.remaining < 0 else 0
+
+    @property
+    def stop_label(self) -> str:
+        if self.stop is None:
+            return ""
+        if self.stop.kind == StopKind.CORRECTION:
+            return "审查中补正"
+        return PROCEDURE_LABELS.get(self.stop.procedure, "特别程序")
+
+
+def clock_view(case: Case, today: date) -> ClockView:
+    """The approval clock as stored (DESIGN.md §5): due dates (promised and statutory, none
+    while stopped), remaining working days, the light, the open stop and its reason."""
+    return ClockView(
+        running=case.clock_running,
+        due_date=case.due_date,
+        legal_due_date=case.legal_due_date,
+        remaining=schedule.remaining_working_days(case, today),
+        light=schedule.case_light(case, today) or "",
+        stop=schedule.open_stop(case) if not case.clock_running else None,
+        extension_days=case.extension_days,
+        statutory_extension=schedule.statutory_extension_limit(case.version),
+    )
+
+
+def decision_label(case: Case) -> str:
+    """准予许可 or 不予许可, from the decision's event (the state moves on once completed)."""
+    event = case.events.filter(action=A.DECIDE).order_by("-id").first()
+    outcome = (event.data or {}).get("outcome") if event is not None else None
+    return dict(DecisionOutcome.choices).get(str(outcome), "")

@@ -1,6 +1,8 @@
-"""受理: the acceptance queue, the case page with the actions allowed now, the forms of the
-actions that need input (一次性告知补正, 不予受理, 终止办理), window intake (窗口收件) and the
-list of cases deemed accepted.
+"""受理 and 审批: the acceptance queue, the review queues (issue 8), the case page with the
+actions allowed now — for accepted cases the steps, the clock, stops, extensions, the
+decision and the review actions' forms —, the forms of the acceptance actions that need
+input (一次性告知补正, 不予受理, 终止办理), window intake (窗口收件) and the list of cases
+deemed accepted.
 
 Anonymous visitors go to the workbench login, applicants' accounts get 403. Whether a case
 can be seen is `wangban.cases.access.access_case` (404 otherwise); every write is an action
@@ -19,22 +21,40 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangban.accounts.choices import Role
 from wangban.accounts.forms import add_domain_error
-from wangban.cases import actions, queues
+from wangban.accounts.roles import user_has_role
+from wangban.cases import actions, queues, review
 from wangban.cases.access import NOT_FOUND_MESSAGE, access_case, is_queue_clerk, may_act
 from wangban.cases.choices import CaseAction, CaseState, Channel
 from wangban.cases.documents import documents_of
 from wangban.cases.identity import do_reveal_applicant_id_number
 from wangban.cases.models import Case
 from wangban.cases.queries import timeline
-from wangban.core.errors import DomainError, InvalidInput, NotFound
+from wangban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from wangban.portal.account.auth import workbench_login_required
 from wangban.portal.schema_form import error_summary, parse_form, render_fields
 from wangban.workbench.cases import present
-from wangban.workbench.cases.forms import MATERIAL_HINT, IntakeForm, QueueFilterForm, ReasonForm
+from wangban.workbench.cases.forms import (
+    MATERIAL_HINT,
+    POOL,
+    ApproveStepForm,
+    CompleteForm,
+    DecideForm,
+    ExtendForm,
+    IntakeForm,
+    QueueFilterForm,
+    ReasonForm,
+    ReassignForm,
+    ResumeForm,
+    ReturnStepForm,
+    ReviewFilterForm,
+    ReviewForm,
+    SuspendForm,
+)
 from wangban.workbench.catalog.access import requires
 from wangban.workbench.catalog.editor import error_entries
 from wangban.workbench.catalog.forms import UPLOAD_TYPES
@@ -187,9 +207,19 @@ def _case_context(
     form_errors: dict[str, list[str]] | None = None,
     material_errors: dict[str, dict[str, list[str]]] | None = None,
     revealed_id_number: str = "",
+    review_form: ReviewForm | None = None,
+    review_form_action: str = "",
 ) -> dict[str, Any]:
     user = request.user
     at = queues.now_for(user)
+    accepted = case.accepted_on is not None
+    reviews = user_has_role(user, *queues.REVIEW_QUEUE_ROLES)
+    if accepted and reviews:
+        back = ("审批队列", reverse("workbench:cases-review"))
+    elif user_has_role(user, Role.CLERK):
+        back = ("受理队列", reverse("workbench:cases-queue"))
+    else:
+        back = ("工作台首页", reverse("workbench:home"))
     schema = case.version.form_schema
     editable = present.may_edit_materials(case, user)
     form_editable = editable and case.state == CaseState.DRAFT
@@ -220,6 +250,17 @@ def _case_context(
         "buttons": present.action_buttons(case, present.allowed_actions(case, user, at)),
         "refusal": refusal,
         "summary": summary or [],
+        "accepted": accepted,
+        "back": back,
+        "clock": present.clock_view(case, at.today) if accepted else None,
+        "steps": present.step_views(case, at.today) if accepted else [],
+        "stops": list(case.clock_stops.select_related("started_by", "ended_by"))
+        if accepted
+        else [],
+        "extensions": list(case.extensions.all()) if accepted else [],
+        "procedure_labels": present.PROCEDURE_LABELS,
+        "decision_label": present.decision_label(case) if case.decided_on else "",
+        "review_panels": review_panels(case, user, review_form, review_form_action),
     }
 
 
@@ -337,7 +378,7 @@ def _render_correction(
             "summary": summary or [],
             "items_error": items_error or [],
             "second_error": second_error or [],
-            "answer_days": actions.correction_answer_limit().days,
+            "answer_days": actions.correction_answer_limit(case.version).days,
         },
         status=status,
     )
@@ -714,3 +755,259 @@ def submit(request: HttpRequest, case_id: str) -> HttpResponse:
         request, f"{what}并已签收，请于 {done.reply_due_on:%Y-%m-%d} 前受理、补正或不予受理。"
     )
     return HttpResponseRedirect(_case_url(case_id))
+
+
+# --- 审批队列 (issue 8) ----------------------------------------------------------------------
+
+review_page = requires(*queues.REVIEW_QUEUE_ROLES)
+
+
+def _review_wanted(form: ReviewFilterForm) -> queues.ReviewFilter:
+    form.is_valid()  # an invalid filter is ignored
+    data = getattr(form, "cleaned_data", {})
+    return queues.ReviewFilter(
+        tab=data.get("tab") or queues.TODO,
+        item=data.get("item") or "",
+        light=data.get("light") or "",
+        step=data.get("step") or "",
+        sort=data.get("sort") or "due",
+    )
+
+
+def _review_query(wanted: queues.ReviewFilter, **changes: str) -> str:
+    values = {
+        "tab": wanted.tab,
+        "item": wanted.item,
+        "light": wanted.light,
+        "step": wanted.step,
+        "sort": wanted.sort,
+        **changes,
+    }
+    query = QueryDict(mutable=True)
+    for key, value in values.items():
+        if value and not (key == "sort" and value == "due"):
+            query[key] = value
+    return query.urlencode()
+
+
+def _review_sort_link(wanted: queues.ReviewFilter, key: str) -> dict[str, str]:
+    current = wanted.sort.lstrip("-") == key
+    descending = wanted.sort == f"-{key}"
+    target = key if (not current or descending) else f"-{key}"
+    return {
+        "query": _review_query(wanted, sort=target),
+        "aria_sort": ("descending" if descending else "ascending") if current else "",
+        "hint": "降序" if current and not descending else "升序",
+    }
+
+
+def _review_row(case: Case) -> dict[str, Any]:
+    annotated: Any = case
+    step = case.current_step if case.current_step and not case.current_step.finished_at else None
+    step_view = present.StepView(step, annotated.step_light or "") if step else None
+    return {
+        "case": case,
+        "light": annotated.light or "",
+        "light_label": queues.LIGHT_LABELS.get(annotated.light or "", ""),
+        "step": step_view,
+        "applicant": present.applicant_name(case),
+        "state": present.STATE_LABELS.get(case.state, case.state),
+    }
+
+
+@review_page
+def review_queue_page(request: HttpRequest) -> HttpResponse:
+    """审批队列: 待办 (the current step is in my queue), 停止计时, 即将到期 (blue), 已超期 (red),
+    已办结; filters by item, light and step; sorted by the promised due date (or the step's),
+    50 a page; the case's light and due date and the step's in every row."""
+    user = request.user
+    today = timezone.localdate()
+    scope = queues.review_scope(user)
+    form = ReviewFilterForm(
+        request.GET, items=queues.queue_items(scope), steps=queues.review_steps(scope)
+    )
+    wanted = _review_wanted(form)
+    rows = queues.review_queue(scope, wanted, user, today)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    counts = queues.review_tab_counts(scope, wanted, user, today)
+    tabs = [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "query": _review_query(wanted, tab=key),
+            "current": key == wanted.tab,
+        }
+        for key, label in queues.REVIEW_TABS.items()
+    ]
+    return render(
+        request,
+        "workbench/cases/review_queue.html",
+        {
+            "form": form,
+            "wanted": wanted,
+            "tab_label": queues.REVIEW_TABS[wanted.tab],
+            "tabs": tabs,
+            "page": page,
+            "rows": [_review_row(case) for case in page],
+            "query": _review_query(wanted),
+            "sort_due": _review_sort_link(wanted, "due"),
+            "sort_step_due": _review_sort_link(wanted, "step_due"),
+            "today": today,
+        },
+    )
+
+
+# --- The review actions on the case page -----------------------------------------------------
+
+REVIEW_FORMS: dict[str, type[ReviewForm]] = {
+    A.APPROVE_STEP: ApproveStepForm,
+    A.RETURN_STEP: ReturnStepForm,
+    A.REASSIGN: ReassignForm,
+    A.SUSPEND: SuspendForm,
+    A.RESUME: ResumeForm,
+    A.EXTEND: ExtendForm,
+    A.DECIDE: DecideForm,
+    A.COMPLETE: CompleteForm,
+}
+#: Each form's button and the message after it succeeded.
+REVIEW_TEXTS: dict[str, tuple[str, str]] = {
+    A.APPROVE_STEP: ("通过，转下一环节", "已通过本环节，转“{step}”办理。"),
+    A.RETURN_STEP: ("退回上一环节", "已退回“{step}”重新办理。"),
+    A.REASSIGN: ("改派", "已改派。"),
+    A.SUSPEND: ("挂起（停止计时）", "已挂起，办理时限停止计算，已告知申请人。"),
+    A.RESUME: ("恢复办理（恢复计时）", "已恢复办理，承诺办结日期为 {due}。"),
+    A.EXTEND: ("延长办理期限", "已延长办理期限，承诺办结日期调整为 {due}。"),
+    A.DECIDE: ("作出审批决定", "已作出{outcome}决定，决定书生成后可在“文书”中查看。"),
+    A.COMPLETE: ("办结", "已办结：{delivery}。"),
+}
+
+
+def _review_form(case: Case, action: str, data: QueryDict | None = None) -> ReviewForm:
+    kwargs: dict[str, Any] = {
+        "prefix": action,
+        "initial": {"step": case.current_step_id or ""},
+    }
+    if action == A.REASSIGN:
+        step = case.current_step
+        department = step.department.name if step else case.department.name
+        kwargs["people"] = present.eligible_assignees(case)
+        kwargs["pool"] = f"退回{department}队列"
+    return REVIEW_FORMS[action](data, **kwargs)
+
+
+def review_panels(
+    case: Case, user: Any, bound: ReviewForm | None = None, bound_action: str = ""
+) -> list[dict[str, Any]]:
+    """The forms of the review actions `user` may take now; `bound` in place of the fresh
+    form of `bound_action` (the one that came back with errors)."""
+    panels = []
+    for action in present.review_actions(case, user):
+        form = bound if action == bound_action and bound is not None else _review_form(case, action)
+        button, _ = REVIEW_TEXTS[action]
+        panels.append(
+            {
+                "action": action,
+                "label": A(action).label,
+                "form": form,
+                "button": button,
+                "url": reverse("workbench:case-review", args=[case.pk, action]),
+            }
+        )
+    return panels
+
+
+def _precheck(case: Case, user: Any, action: str, step: str) -> DomainError | None:
+    """The refusals before the input, in the actions' order (stale 409, 403, 409), so
+    that bad input on a case one may not change is not reported as bad input."""
+    if step and action != A.COMPLETE and step != str(case.current_step_id or ""):
+        return Conflict("办件已被他人办理，当前环节已变化，请刷新后重试。", code="stale")
+    if not may_act(case, user, action):
+        return Forbidden(f"您无权对该办件执行“{A(action).label}”。")
+    if action not in present.review_actions(case, user):
+        state = present.STATE_LABELS.get(case.state, case.state)
+        return Conflict(f"办件当前状态为“{state}”，不能{A(action).label}。", code="not_now")
+    return None
+
+
+def _perform(request: HttpRequest, case: Case, action: str, data: dict[str, Any]) -> Case:
+    """The action with the form's values (every write is an action of `review`)."""
+    common: dict[str, Any] = {"actor": request.user, "request": request}
+    if action != A.COMPLETE:
+        common["step"] = data.get("step") or None
+    if action == A.APPROVE_STEP:
+        return review.do_approve_step(case.pk, opinion=data["opinion"], **common)
+    if action == A.RETURN_STEP:
+        return review.do_return_step(case.pk, reason=data["reason"], **common)
+    if action == A.REASSIGN:
+        if data["assignee"] == POOL:
+            step = case.current_step
+            code = step.department.code if step else case.department.code
+            return review.do_reassign(case.pk, queue=code, **common)
+        return review.do_reassign(case.pk, assignee=data["assignee"], **common)
+    if action == A.SUSPEND:
+        return review.do_suspend(
+            case.pk, procedure=data["procedure"], reason=data["reason"], **common
+        )
+    if action == A.RESUME:
+        return review.do_resume(case.pk, note=data["note"], **common)
+    if action == A.EXTEND:
+        return review.do_extend(
+            case.pk, working_days=data["working_days"], reason=data["reason"], **common
+        )
+    if action == A.DECIDE:
+        return review.do_decide(
+            case.pk,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            legal_basis=data["legal_basis"],
+            **common,
+        )
+    return review.do_complete(
+        case.pk, delivery=data["delivery"], tracking_no=data["tracking_no"], **common
+    )
+
+
+def _done_message(action: str, case: Case) -> str:
+    _, text = REVIEW_TEXTS[action]
+    step = case.current_step
+    return text.format(
+        step=step.name if step else "",
+        due=f"{case.due_date:%Y-%m-%d}" if case.due_date else "—",
+        outcome=present.STATE_LABELS.get(case.state, ""),
+        delivery=case.get_delivery_display(),
+    )
+
+
+@workbench_login_required
+@require_POST
+def review_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse:
+    """One review action from its form on the case page: 404 for a case one may not see,
+    409 `stale` when the page showed another current step, 403 for someone who may not do
+    it, 409 when the state or the step does not allow it now, 400 with the messages beside
+    the fields for bad input; every refusal changes nothing."""
+    if action not in REVIEW_FORMS:
+        raise Http404(NOT_FOUND_MESSAGE)
+    case = visible_case(request, case_id)
+    form = _review_form(case, action, request.POST)
+    refusal = _precheck(case, request.user, action, request.POST.get(f"{action}-step", ""))
+    if refusal is not None:
+        return _refused(request, case_id, refusal)
+    if form.is_valid():
+        try:
+            done = _perform(request, case, action, form.cleaned_data)
+        except InvalidInput as error:
+            add_domain_error(form, error, {"queue": "assignee"})
+        except DomainError as error:
+            return _refused(request, case_id, error)
+        else:
+            messages.success(request, _done_message(action, done))
+            return HttpResponseRedirect(_case_url(case_id))
+    return render_case(
+        request,
+        case,
+        status=400,
+        summary=error_entries(form, prefix=f"{A(action).label}："),
+        review_form=form,
+        review_form_action=action,
+    )

@@ -1,0 +1,141 @@
+"""The review queues (审批队列, issue 8) in `wangban.cases.queues`: which tab holds a case
+for whom, the lights in SQL with today passed in, filters and sorting. On the 2026
+calendar: accepted Thu 09-24 with P = 15 (due Thu 10-22, blue from Mon 10-19)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from wangban.accounts.choices import Role
+from wangban.accounts.models import RoleGrant
+from wangban.cases import queues, review
+from wangban.cases.tests.helpers import at
+from wangban.cases.tests.review_helpers import (
+    ACCEPTED_AT,
+    accepted_case,
+    last_step_case,
+    on,
+    review_item,
+    review_staff,
+)
+from wangban.conftest import City, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def tab_of(user, tab: str, today: date, **wanted: str) -> list[str]:
+    scope = queues.review_scope(user)
+    rows = queues.review_queue(scope, queues.ReviewFilter(tab=tab, **wanted), user, today)
+    return [case.pk for case in rows]
+
+
+def test_todo_is_the_pool_of_my_role_or_what_is_assigned_to_me(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    two = make_staff("reviewer_two", city.transport, Role.REVIEWER)
+    pooled = accepted_case(city, staff)
+    named = accepted_case(city, staff)
+    with on(ACCEPTED_AT):
+        review.do_reassign(named, actor=staff.admin, assignee="reviewer_two")
+    today = date(2026, 9, 25)
+    assert tab_of(staff.reviewer, queues.TODO, today) == [pooled.pk]
+    assert sorted(tab_of(two, queues.TODO, today)) == sorted([pooled.pk, named.pk])
+    # Other roles of the same department: not their step.
+    assert tab_of(staff.second, queues.TODO, today) == []
+    assert tab_of(staff.approver, queues.TODO, today) == []
+    # A reviewer of another department sees nothing at all.
+    market = make_staff("market_reviewer", city.market, Role.REVIEWER)
+    assert queues.review_scope(market).count() == 0
+
+
+def test_the_same_role_in_another_department_is_not_my_pool(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    # A handler of transport who is a reviewer only in the market department.
+    user = make_staff("mixed", city.transport, Role.HANDLER)
+    RoleGrant.objects.create(user=user, department=city.market, role=Role.REVIEWER)
+    assert case.pk in queues.review_scope(user).values_list("pk", flat=True)
+    assert tab_of(user, queues.TODO, date(2026, 9, 25)) == []
+
+
+def test_lights_tabs_and_counts_follow_today(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    decided = last_step_case(city, staff)
+    with on(ACCEPTED_AT):
+        review.do_decide(decided, actor=staff.approver, outcome="approved", reason="符合条件")
+    user = staff.reviewer
+    scope = queues.review_scope(user)
+    counts = {
+        day: queues.review_tab_counts(scope, queues.ReviewFilter(), user, day)
+        for day in (date(2026, 10, 16), date(2026, 10, 19), date(2026, 10, 22), date(2026, 10, 23))
+    }
+    assert counts[date(2026, 10, 16)] == {
+        "todo": 1,
+        "stopped": 0,
+        "due_soon": 0,
+        "overdue": 0,
+        "done": 1,
+    }
+    assert counts[date(2026, 10, 19)]["due_soon"] == 1  # blue from Mon 10-19
+    assert counts[date(2026, 10, 22)]["due_soon"] == 1  # the due day is still blue
+    assert (counts[date(2026, 10, 23)]["due_soon"], counts[date(2026, 10, 23)]["overdue"]) == (0, 1)
+    rows: list[Any] = list(
+        queues.review_queue(scope, queues.ReviewFilter(), user, date(2026, 10, 23))
+    )
+    assert [(row.pk, row.light, row.step_light) for row in rows] == [(case.pk, "red", "red")]
+    with pytest.raises(TypeError):
+        tab_of(user, queues.TODO, at(2026, 10, 23))  # a datetime is not a day
+
+
+def test_a_stopped_case_keeps_its_light_and_sits_in_its_tab(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 10, 20, 10, 0)):  # blue when stopped
+        review.do_suspend(case, actor=staff.handler, procedure="hearing", reason="听证")
+    user = staff.handler
+    today = date(2026, 11, 2)  # long after the due date: the frozen light stays blue
+    assert tab_of(user, queues.STOPPED, today) == [case.pk]
+    assert tab_of(user, queues.DUE_SOON, today) == [case.pk]
+    assert tab_of(user, queues.REVIEW_OVERDUE, today) == []
+    assert tab_of(user, queues.TODO, today) == []
+
+
+def test_filters_and_sorting(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    early = accepted_case(city, staff)
+    late = accepted_case(city, staff, at(2026, 10, 9, 10, 0))
+    last = last_step_case(city, staff, at(2026, 9, 28, 10, 0))
+    user = staff.admin  # sees the department's cases in every tab but 待办
+    today = date(2026, 10, 12)
+    assert tab_of(user, queues.TODO, today) == []
+    scope = queues.review_scope(user)
+    everything = scope.filter(decided_on__isnull=True)
+    assert queues.review_steps(scope) == sorted(["审批", "审核"])
+    due = queues.review_queue(everything, queues.ReviewFilter(tab=queues.DUE_SOON), user, today)
+    assert list(due) == []
+    ascending = [
+        case.pk
+        for case in queues.review_queue(
+            scope, queues.ReviewFilter(tab=queues.TODO), staff.reviewer, today
+        )
+    ]
+    assert ascending == [early.pk, late.pk]
+    descending = [
+        case.pk
+        for case in queues.review_queue(
+            scope, queues.ReviewFilter(tab=queues.TODO, sort="-due"), staff.reviewer, today
+        )
+    ]
+    assert descending == [late.pk, early.pk]
+    assert tab_of(staff.reviewer, queues.TODO, today, step="审批") == []
+    assert tab_of(staff.approver, queues.TODO, today, step="审批") == [last.pk]
+    assert tab_of(staff.reviewer, queues.TODO, today, item="nope") == []
+    assert tab_of(staff.reviewer, queues.TODO, today, light="green") == [early.pk, late.pk]

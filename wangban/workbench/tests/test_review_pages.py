@@ -1,0 +1,645 @@
+"""The review pages (issue 8): the review queues by role (tabs, lights, due dates, filters,
+sorting, query count) and the case page of an accepted case (steps, clock, stops,
+extensions, the decision, the review actions' forms), every action through its form with
+its errors beside the fields; refusals (403, 404, 409, stale) change nothing. On the 2026
+calendar of DESIGN.md's worked examples: accepted Thu 09-24, P = 15, due Thu 10-22."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from wangban.accounts.choices import Role
+from wangban.accounts.models import User
+from wangban.cases import review
+from wangban.cases.models import Case, CaseExtension, CaseStep
+from wangban.cases.tests.helpers import at, fresh
+from wangban.cases.tests.review_helpers import (
+    ACCEPTED_AT,
+    Staff,
+    accepted_case,
+    last_step_case,
+    on,
+    review_item,
+    review_staff,
+    trace,
+)
+from wangban.conftest import City, make_staff
+
+QUEUE = "/workbench/cases/review/"
+#: Tue 2026-10-20: two working days before the due date (blue, threshold 3).
+TUESDAY = at(2026, 10, 20, 10, 0)
+
+
+def signed_in(client: Client, user: User) -> Client:
+    """`user` from now on; each request signs in afresh at its moment (a session left idle
+    across a time jump has ended)."""
+    client.logout()
+    client.user = user  # type: ignore[attr-defined]
+    return client
+
+
+def _session(client: Client) -> None:
+    user = getattr(client, "user", None)
+    if user is not None:
+        client.logout()
+        client.force_login(user)
+
+
+def get(client: Client, url: str, when: datetime = TUESDAY) -> tuple[int, str]:
+    with on(when):
+        _session(client)
+        response = client.get(url)
+    return response.status_code, response.content.decode()
+
+
+def post(client: Client, url: str, data: dict[str, Any], when: datetime = TUESDAY):
+    with on(when):
+        _session(client)
+        return client.post(url, data)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def rows_of(html: str) -> list[str]:
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return [text_of(row).strip() for row in body.split("</tr>")[:-1]]
+
+
+def action_url(case: Case, action: str) -> str:
+    return f"/workbench/cases/{case.pk}/review/{action}/"
+
+
+def setup(city: City) -> Staff:
+    review_item(city)
+    return review_staff(city)
+
+
+def reviewer_two(city: City) -> User:
+    return make_staff("reviewer_two", city.transport, Role.REVIEWER)
+
+
+def decided_case(city: City, staff: Staff, when: datetime = ACCEPTED_AT) -> Case:
+    case = last_step_case(city, staff, when)
+    with on(when):
+        review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合条件")
+    return fresh(case)
+
+
+# --- The review queues ------------------------------------------------------------------------
+
+
+def test_the_review_queue_shows_tabs_lights_and_both_due_dates(client: Client, city: City) -> None:
+    staff = setup(city)
+    first = accepted_case(city, staff)  # due Thu 10-22
+    later = accepted_case(city, staff, at(2026, 10, 9, 10, 0))
+    stopped = accepted_case(city, staff)
+    with on(at(2026, 9, 29, 10, 0)):
+        review.do_suspend(stopped, actor=staff.reviewer, procedure="site_survey", reason="勘查")
+    decided_case(city, staff)
+    signed_in(client, staff.reviewer)
+
+    status, html = get(client, QUEUE)
+    assert status == 200
+    text = text_of(html)
+    for tab in ("待办 2 件", "停止计时 1 件", "即将到期 1 件", "已超期 0 件", "已办结 1 件"):
+        assert tab in text
+    assert 'aria-current="page">待办' in html
+    rows = rows_of(html)
+    assert len(rows) == 2
+    assert rows[0].startswith("蓝灯 2026-10-22 法定 2026-10-29 道路运输经营许可证核发")
+    assert "审核 市交通运输局（审核人队列） 2026-10-09 红灯 审查中" in rows[0]
+    assert str(first.receipt_no) in rows[0]
+    assert rows[1].startswith("绿灯 ")
+    assert str(later.receipt_no) in rows[1]
+    assert 'aria-sort="ascending"><a href="?tab=todo&amp;sort=-due">承诺办结日期' in html
+
+    status, html = get(client, QUEUE + "?tab=stopped")
+    assert [str(stopped.receipt_no) in row and "停止计时" in row for row in rows_of(html)] == [True]
+    assert "挂起" in rows_of(html)[0]
+
+    # Thu 10-22 is the due day (blue); Fri 10-23 is after it: red, in 已超期.
+    signed_in(client, staff.reviewer)
+    status, html = get(client, QUEUE + "?tab=overdue", at(2026, 10, 23, 9, 0))
+    assert "已超期 1 件" in text_of(html)
+    assert [row.split(" ")[0] for row in rows_of(html)] == ["红灯"]
+
+
+def test_the_review_queue_sorts_and_filters(client: Client, city: City) -> None:
+    staff = setup(city)
+    first = accepted_case(city, staff)
+    later = accepted_case(city, staff, at(2026, 10, 9, 10, 0))
+    at_last = last_step_case(city, staff, at(2026, 10, 12, 10, 0))
+    signed_in(client, staff.approver)
+
+    _, html = get(client, QUEUE + "?tab=due_soon")
+    assert "即将到期 1 件" in text_of(html)
+    _, html = get(client, QUEUE)  # 待办 of the approver: the case at 审批
+    assert [str(at_last.receipt_no) in row for row in rows_of(html)] == [True]
+
+    signed_in(client, staff.reviewer)
+    _, html = get(client, QUEUE + "?sort=-due")
+    order = rows_of(html)
+    assert [str(later.receipt_no) in order[0], str(first.receipt_no) in order[1]] == [True, True]
+    assert 'aria-sort="descending"><a href="?tab=todo">承诺办结日期' in html
+    _, html = get(client, QUEUE + "?tab=overdue&light=blue")
+    assert "没有符合条件的办件。" in html
+    _, html = get(client, QUEUE + "?tab=due_soon&step=审批")
+    assert "即将到期 0 件" in text_of(html)
+    _, html = get(client, QUEUE + "?tab=due_soon&step=审核&light=blue")
+    assert [str(first.receipt_no) in row for row in rows_of(html)] == [True]
+    assert '<option value="审批">审批</option>' in html
+    # An unknown filter value is ignored, not an error.
+    status, html = get(client, QUEUE + "?light=purple&tab=nope&sort=x")
+    assert status == 200
+    assert len(rows_of(html)) == 2
+
+
+def test_a_step_assigned_by_name_is_in_that_persons_queue_only(client: Client, city: City) -> None:
+    staff = setup(city)
+    two = reviewer_two(city)
+    case = accepted_case(city, staff)
+    with on(ACCEPTED_AT):
+        review.do_reassign(case, actor=staff.admin, assignee="reviewer_two")
+    signed_in(client, staff.reviewer)
+    _, html = get(client, QUEUE)
+    assert "待办 0 件" in text_of(html)
+    signed_in(client, two)
+    _, html = get(client, QUEUE)
+    assert "待办 1 件" in text_of(html)
+    assert "审核 reviewer_two 2026-10-09" in rows_of(html)[0]
+
+
+def test_the_review_queue_query_count_does_not_grow_with_the_page(
+    client: Client, city: City
+) -> None:
+    staff = setup(city)
+    accepted_case(city, staff)
+    signed_in(client, staff.reviewer)
+    get(client, QUEUE)  # warm the session and the calendar
+    with on(TUESDAY), CaptureQueriesContext(connection) as one:
+        assert client.get(QUEUE).status_code == 200
+    for day in (25, 28):
+        accepted_case(city, staff, at(2026, 9, day, 10, 0))
+    with on(TUESDAY), CaptureQueriesContext(connection) as three:
+        html = client.get(QUEUE).content.decode()
+    assert len(rows_of(html)) == 3
+    assert len(three) == len(one)
+    # session, user, device, roles, agent grants; the item and step filters; the count,
+    # the tabs' counts (one aggregate), the page's rows (one query with both lights).
+    assert len(one) == 10
+
+
+def test_only_review_staff_open_the_review_queue(client: Client, city: City) -> None:
+    setup(city)
+    signed_in(client, city.transport_clerk)
+    assert get(client, QUEUE)[0] == 403
+    signed_in(client, city.supervisor)
+    assert get(client, QUEUE)[0] == 403
+    signed_in(client, city.applicant)
+    assert get(client, QUEUE)[0] == 403
+    signed_in(client, None)  # type: ignore[arg-type]
+    with on(TUESDAY):
+        response = client.get(QUEUE)
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/workbench/login/?next=/workbench/cases/review/",
+    )
+
+
+# --- The case page -----------------------------------------------------------------------------
+
+
+def test_the_case_page_shows_steps_clock_stops_extensions_and_decision(
+    client: Client, city: City
+) -> None:
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 29, 10, 0)):
+        review.do_suspend(
+            case, actor=staff.reviewer, procedure="site_survey", reason="现场核查车辆"
+        )
+    signed_in(client, staff.handler)
+    status, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 10, 9, 9, 0))
+    assert status == 200
+    text = text_of(html)
+    assert "计时 停止计时：现场勘查（2026-09-29 起）——现场核查车辆" in text
+    assert "承诺办结日期 停止计时期间不计算" in text
+    assert "剩余工作日 14 个工作日（恢复计时后）" in text
+    assert "2026-09-29 — 至今：现场勘查。现场核查车辆" in text
+    assert 'id="review-resume"' in html
+    assert 'id="review-approve_step"' not in html
+
+    with on(at(2026, 10, 9, 10, 0)):
+        review.do_resume(case, actor=staff.handler, note="勘查完毕")
+    with on(at(2026, 10, 12, 10, 0)):
+        review.do_extend(case, actor=staff.approver, working_days=5, reason="需补充核查")
+    signed_in(client, staff.approver)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 10, 12, 11, 0))
+    text = text_of(html)
+    assert "计时 正在计时" in text
+    assert "承诺办结日期 2026-11-03" in text
+    assert "已延长 5 个工作日" in text
+    assert "2026-10-12 延长 5 个工作日，批准人 transport_approver：需补充核查" in text
+    assert "2026-09-29 — 2026-10-09：现场勘查。现场核查车辆；勘查完毕" in text
+    assert "法定可延长 10 个工作日（行政许可法第四十二条），本件已延长 5 个工作日。" in text
+
+    decided = decided_case(city, staff)
+    _, html = get(client, f"/workbench/cases/{decided.pk}/", at(2026, 9, 24, 11, 0))
+    text = text_of(html)
+    assert "审批决定 决定 准予许可 决定日期 2026-09-24，transport_approver 理由 符合条件" in text
+    assert "作出决定（2026-09-24 10:00）：符合条件" in text
+    assert "现在可以办理" in text
+    assert "您现在不能对该办件进行操作。" in text
+
+
+# --- The actions through their forms ---------------------------------------------------------
+
+
+def test_staff_work_a_case_through_the_forms(client: Client, city: City) -> None:
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    step = str(case.current_step_id)
+    signed_in(client, staff.reviewer)
+    response = post(
+        client,
+        action_url(case, "approve_step"),
+        {"approve_step-step": step, "approve_step-opinion": "材料齐全"},
+        at(2026, 9, 25, 10, 0),
+    )
+    assert (response.status_code, response["Location"]) == (302, f"/workbench/cases/{case.pk}/")
+    case = fresh(case)
+    assert CaseStep.objects.get(case=case, finished_at__isnull=True).name == "复核"
+
+    signed_in(client, staff.second)
+    response = post(
+        client,
+        action_url(case, "suspend"),
+        {
+            "suspend-step": str(case.current_step_id),
+            "suspend-procedure": "expert_review",
+            "suspend-reason": "组织专家评审",
+        },
+        at(2026, 9, 29, 10, 0),
+    )
+    assert response.status_code == 302
+    assert fresh(case).state == "suspended"
+    response = post(
+        client,
+        action_url(case, "resume"),
+        {"resume-step": str(case.current_step_id), "resume-note": "评审通过"},
+        at(2026, 10, 9, 10, 0),
+    )
+    assert response.status_code == 302
+    assert (fresh(case).state, str(fresh(case).due_date)) == ("in_review", "2026-10-27")
+    with on(at(2026, 10, 9, 10, 1)):  # the same session: the message is in it
+        shown = client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert "已恢复办理，承诺办结日期为 2026-10-27。" in shown
+    post(
+        client,
+        action_url(case, "approve_step"),
+        {"approve_step-step": str(case.current_step_id), "approve_step-opinion": "同意"},
+        at(2026, 10, 9, 11, 0),
+    )
+
+    signed_in(client, staff.approver)
+    case = fresh(case)
+    response = post(
+        client,
+        action_url(case, "extend"),
+        {
+            "extend-step": str(case.current_step_id),
+            "extend-working_days": "12",
+            "extend-reason": "情况复杂",
+        },
+        at(2026, 10, 12, 10, 0),
+    )
+    assert response.status_code == 302
+    extension = CaseExtension.objects.get(case=case)
+    assert (extension.working_days, extension.exceeds_statutory) == (12, True)
+    response = post(
+        client,
+        action_url(case, "decide"),
+        {
+            "decide-step": str(case.current_step_id),
+            "decide-outcome": "denied",
+            "decide-reason": "不符合安全生产条件",
+            "decide-legal_basis": "",
+        },
+        at(2026, 10, 12, 11, 0),
+    )
+    assert response.status_code == 302
+    case = fresh(case)
+    assert (case.state, str(case.decided_on), case.decision_reason) == (
+        "denied",
+        "2026-10-12",
+        "不符合安全生产条件",
+    )
+
+    signed_in(client, staff.clerk)
+    response = post(
+        client,
+        action_url(case, "complete"),
+        {"complete-delivery": "mail", "complete-tracking_no": "SF1234567890"},
+        at(2026, 10, 13, 10, 0),
+    )
+    assert response.status_code == 302
+    case = fresh(case)
+    assert (case.state, case.delivery, case.tracking_no) == ("completed", "mail", "SF1234567890")
+    with on(at(2026, 10, 13, 10, 1)):  # the same session: the message is in it
+        text = text_of(client.get(f"/workbench/cases/{case.pk}/").content.decode())
+    assert "已办结：邮寄送达。" in text
+    assert "决定 不予许可" in text
+    assert "送达 邮寄送达，快递单号 SF1234567890" in text
+    assert "超出法定延长期限（10 个工作日），已记为违规" in text
+
+
+def test_reassign_offers_the_eligible_staff_and_the_pool(client: Client, city: City) -> None:
+    staff = setup(city)
+    two = reviewer_two(city)
+    case = accepted_case(city, staff)
+    signed_in(client, staff.admin)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 24, 11, 0))
+    select = html.split('name="reassign-assignee"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="([^"]*)"', select) == [
+        "",
+        "reviewer_two",
+        "transport_reviewer",
+        "__pool__",
+    ]
+    assert "退回市交通运输局队列" in select
+    response = post(
+        client,
+        action_url(case, "reassign"),
+        {"reassign-step": str(case.current_step_id), "reassign-assignee": "reviewer_two"},
+        at(2026, 9, 24, 11, 0),
+    )
+    assert response.status_code == 302
+    assert CaseStep.objects.get(case=case, finished_at__isnull=True).assignee_id == two.pk
+    response = post(
+        client,
+        action_url(case, "reassign"),
+        {"reassign-step": str(case.current_step_id), "reassign-assignee": "__pool__"},
+        at(2026, 9, 24, 11, 5),
+    )
+    assert response.status_code == 302
+    assert CaseStep.objects.get(case=case, finished_at__isnull=True).assignee_id is None
+
+
+# --- Bad input: 400 beside the field, nothing changed ----------------------------------------
+
+BAD_INPUT = [
+    ("reviewer", "approve_step", {"opinion": "  "}, "opinion", "请填写审查意见。"),
+    ("reviewer", "suspend", {"procedure": "", "reason": "勘查"}, "procedure", "请选择特别程序"),
+    (
+        "reviewer",
+        "suspend",
+        {"procedure": "site_survey", "reason": ""},
+        "reason",
+        "请写明挂起的理由。",
+    ),
+    (
+        "approver",
+        "extend",
+        {"working_days": "abc", "reason": "复杂"},
+        "working_days",
+        "1—60 的整数",
+    ),
+    ("approver", "extend", {"working_days": "0", "reason": "复杂"}, "working_days", "1—60 的整数"),
+    (
+        "approver",
+        "extend",
+        {"working_days": "3", "reason": ""},
+        "reason",
+        "请写明延长办理期限的理由。",
+    ),
+    (
+        "admin",
+        "reassign",
+        {"assignee": "market_admin"},
+        "assignee",
+        "请选择承担本环节角色的本部门工作人员。",
+    ),
+    ("admin", "reassign", {"assignee": ""}, "assignee", "请选择改派的工作人员，或退回部门队列。"),
+]
+
+
+@pytest.mark.parametrize(("who", "action", "data", "field", "message"), BAD_INPUT)
+def test_bad_input_is_shown_beside_its_field_and_changes_nothing(
+    client: Client,
+    city: City,
+    who: str,
+    action: str,
+    data: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    before = trace(case)
+    signed_in(client, getattr(staff, who))
+    posted = {f"{action}-{k}": v for k, v in data.items()}
+    posted[f"{action}-step"] = str(case.current_step_id)
+    response = post(client, action_url(case, action), posted, at(2026, 9, 24, 11, 0))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert trace(case) == before
+    error = html.split(f'id="id_{action}-{field}_error"')[1].split("</p>")[0]
+    assert message in error
+    assert f'href="#id_{action}-{field}"' in html.split('class="error-summary"')[1]
+    assert f'<details class="review-action" id="review-{action}" open>' in html
+
+
+def test_decide_and_complete_check_their_input(client: Client, city: City) -> None:
+    staff = setup(city)
+    case = last_step_case(city, staff)
+    before = trace(case)
+    signed_in(client, staff.approver)
+    response = post(
+        client,
+        action_url(case, "decide"),
+        {"decide-step": str(case.current_step_id), "decide-outcome": "denied"},
+        at(2026, 9, 24, 11, 0),
+    )
+    assert response.status_code == 400
+    assert "不予许可须说明理由（行政许可法第三十八条）。" in response.content.decode()
+    assert trace(case) == before
+
+    decided = decided_case(city, staff)
+    before = trace(decided)
+    signed_in(client, staff.clerk)
+    response = post(
+        client, action_url(decided, "complete"), {"complete-delivery": "mail"}, at(2026, 9, 25, 9)
+    )
+    assert response.status_code == 400
+    assert "邮寄送达须填写快递单号。" in response.content.decode()
+    assert trace(decided) == before
+
+
+# --- Refusals: who (403, 404), when (409), stale (409) ---------------------------------------
+
+REFUSALS = [
+    # (who, action, status, text)
+    ("clerk", "decide", 403, "您无权对该办件执行“作出审批决定”。"),
+    ("clerk", "suspend", 403, "您无权对该办件执行“挂起（特别程序）”。"),
+    ("clerk", "reassign", 403, "您无权对该办件执行“转办改派”。"),
+    ("reviewer", "reassign", 403, "您无权对该办件执行“转办改派”。"),
+    ("handler", "decide", 403, "您无权对该办件执行“作出审批决定”。"),
+    ("supervisor", "extend", 403, "您无权对该办件执行“延长办理期限”。"),
+    ("market_reviewer", "decide", 404, ""),
+    ("market_reviewer", "suspend", 404, ""),
+    ("market_reviewer", "approve_step", 404, ""),
+    ("supervisor", "approve_step", 403, "您无权对该办件执行“审查通过”。"),
+    ("second", "approve_step", 403, "您无权对该办件执行“审查通过”。"),
+    ("reviewer", "extend", 403, "您无权对该办件执行“延长办理期限”。"),
+    ("approver", "decide", 409, "不能作出审批决定"),  # the case is at 审核, not the last step
+    ("handler", "resume", 409, "办件当前状态为“审查中”，不能恢复办理。"),
+    ("reviewer", "return_step", 409, "不能退回上一环节"),  # nothing before 审核 but 受理
+    ("clerk", "complete", 409, "办件当前状态为“审查中”，不能办结送达。"),
+]
+
+
+@pytest.mark.parametrize(("who", "action", "status", "text"), REFUSALS)
+def test_refusals_change_nothing(
+    client: Client, city: City, who: str, action: str, status: int, text: str
+) -> None:
+    staff = setup(city)
+    people = {
+        "market_reviewer": make_staff("market_reviewer", city.market, Role.REVIEWER),
+        "supervisor": city.supervisor,
+    }
+    case = accepted_case(city, staff)
+    before = trace(case)
+    user = people.get(who) or getattr(staff, who)
+    signed_in(client, user)
+    data = {
+        f"{action}-step": str(case.current_step_id),
+        f"{action}-opinion": "同意",
+        f"{action}-outcome": "approved",
+        f"{action}-reason": "理由",
+        f"{action}-working_days": "2",
+        f"{action}-delivery": "pickup",
+    }
+    response = post(client, action_url(case, action), data, at(2026, 9, 24, 11, 0))
+    assert response.status_code == status
+    assert trace(case) == before
+    if text:
+        assert text in text_of(response.content.decode())
+
+
+def test_a_named_assignees_step_is_not_a_colleagues(client: Client, city: City) -> None:
+    staff = setup(city)
+    reviewer_two(city)
+    case = accepted_case(city, staff)
+    with on(ACCEPTED_AT):
+        review.do_reassign(case, actor=staff.admin, assignee="reviewer_two")
+    before = trace(case)
+    signed_in(client, staff.reviewer)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 24, 11, 0))
+    assert 'id="review-approve_step"' not in html
+    response = post(
+        client,
+        action_url(case, "approve_step"),
+        {"approve_step-step": str(case.current_step_id), "approve_step-opinion": "同意"},
+        at(2026, 9, 24, 11, 0),
+    )
+    assert response.status_code == 403
+    assert trace(case) == before
+
+
+def test_the_supervisor_reads_without_forms_and_applicants_have_no_workbench(
+    client: Client, city: City
+) -> None:
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    signed_in(client, city.supervisor)
+    status, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 24, 11, 0))
+    assert status == 200
+    assert "review-action" not in html
+    assert "您现在不能对该办件进行操作。" in html
+    home = reverse("workbench:home")
+    assert f'<p class="breadcrumb"><a href="{home}">工作台首页</a></p>' in html
+    signed_in(client, staff.reviewer)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 24, 11, 0))
+    assert f'<p class="breadcrumb"><a href="{QUEUE}">审批队列</a></p>' in html
+    signed_in(client, city.applicant)
+    status, _ = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 24, 11, 0))
+    assert status == 403
+    before = trace(case)
+    response = post(
+        client,
+        action_url(case, "approve_step"),
+        {"approve_step-opinion": "同意"},
+        at(2026, 9, 24, 11, 0),
+    )
+    assert response.status_code == 403
+    assert trace(case) == before
+
+
+def test_a_stale_page_gets_409_and_changes_nothing(client: Client, city: City) -> None:
+    """Two reviewers open the same case; the first passes it on; the second's form still
+    names 审核: 409 `stale`, with a clear message, and nothing is changed."""
+    staff = setup(city)
+    two = reviewer_two(city)
+    case = accepted_case(city, staff)
+    seen = str(case.current_step_id)
+    with on(at(2026, 9, 24, 11, 0)):
+        review.do_approve_step(case, actor=staff.reviewer, opinion="同意", step=seen)
+    before = trace(case)
+    signed_in(client, two)
+    response = post(
+        client,
+        action_url(case, "suspend"),
+        {"suspend-step": seen, "suspend-procedure": "", "suspend-reason": ""},
+        at(2026, 9, 24, 11, 1),
+    )
+    assert response.status_code == 409
+    assert "办件已被他人办理，当前环节已变化，请刷新后重试。" in response.content.decode()
+    assert trace(case) == before
+
+
+def test_an_unknown_action_is_404(client: Client, city: City) -> None:
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    signed_in(client, staff.approver)
+    response = post(client, action_url(case, "accept"), {}, at(2026, 9, 24, 11, 0))
+    assert response.status_code == 404
+    response = post(client, "/workbench/cases/nope/review/decide/", {}, at(2026, 9, 24, 11, 0))
+    assert response.status_code == 404
+
+
+def test_the_handler_asks_for_a_correction_during_review(client: Client, city: City) -> None:
+    """The issue-7 correction form, the handler's now: the clock stops for it (审查中补正)."""
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    signed_in(client, staff.clerk)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 29, 10, 0))
+    assert '/correction/">一次性告知补正</a>' not in html  # not the clerk's once accepted
+    signed_in(client, staff.handler)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 29, 10, 0))
+    assert f'href="/workbench/cases/{case.pk}/correction/">一次性告知补正</a>' in html
+    response = post(
+        client,
+        f"/workbench/cases/{case.pk}/correction/",
+        {"materials": ["M02"], "reason-1": "营业执照已过期"},
+        at(2026, 9, 29, 10, 0),
+    )
+    assert response.status_code == 302
+    case = fresh(case)
+    assert (case.state, case.clock_running, case.due_date) == ("correction_requested", False, None)
+    _, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 30, 10, 0))
+    text = text_of(html)
+    assert "计时 停止计时：审查中补正（2026-09-29 起）" in text
+    assert "2026-09-29 — 至今：审查中补正。" in text
+    signed_in(client, staff.reviewer)
+    _, html = get(client, QUEUE + "?tab=stopped", at(2026, 9, 30, 10, 0))
+    assert [str(case.receipt_no) in row and "待补正" in row for row in rows_of(html)] == [True]
