@@ -1,8 +1,8 @@
 """Cases (办件) of API.md: applying, materials, submission, the list and one case, the
-transitions of acceptance, and the public progress query.
+transitions of acceptance, review and decision, and the public progress query.
 
-Every write is a `wangban.cases.actions` action; who sees what is `wangban.cases.access`
-(`access_case`, `cases_visible_to`); the body of a case is
+Every write is an action of `wangban.cases.actions` or `wangban.cases.review`; who sees
+what is `wangban.cases.access` (`access_case`, `cases_visible_to`); the body of a case is
 `wangban.cases.representation.case_to_api` and that of the progress query
 `wangban.cases.progress.public_progress`. The serializers below check the shape of the
 requests and document the bodies for the OpenAPI schema, as in `wangban.api.catalog`.
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -39,19 +40,29 @@ from wangban.api.catalog import DepartmentRefSerializer, page_size, positive_int
 from wangban.api.pagination import PageNumberPagination
 from wangban.api.parsers import JSONParser
 from wangban.api.throttling import ClientAddressThrottle
-from wangban.cases import actions
+from wangban.cases import actions, review
 from wangban.cases.access import (
     NOT_FOUND_MESSAGE,
     access_case,
     cases_visible_to,
     require_may_act,
 )
-from wangban.cases.choices import CaseAction, CaseState, Channel, check_transition
+from wangban.cases.choices import (
+    CaseAction,
+    CaseState,
+    Channel,
+    DecisionOutcome,
+    Delivery,
+    StopKind,
+    check_transition,
+)
 from wangban.cases.clock import BLUE, GREEN, RED
 from wangban.cases.models import Case
 from wangban.cases.progress import find_case_for_progress, public_progress
+from wangban.cases.queries import filter_light
 from wangban.cases.representation import case_to_api, for_representation, material_to_api
-from wangban.core.errors import InvalidInput, NotFound
+from wangban.catalog.choices import SpecialProcedure
+from wangban.core.errors import Conflict, InvalidInput, NotFound
 
 LIGHTS = (GREEN, BLUE, RED)
 #: The channels a system may name (API.md `channel`): the online hall (`online`) and the
@@ -59,6 +70,9 @@ LIGHTS = (GREEN, BLUE, RED)
 API_CHANNELS = [Channel.KIOSK, Channel.MOBILE, Channel.API]
 MAX_ITEM_CODE_LENGTH = 64  # catalog: implementation codes reach 55 characters
 MAX_CASE_ID_LENGTH = 32  # Case.id
+MAX_STEP_ID_LENGTH = 20  # CaseStep.id, a big integer as a string
+EXTENSION_MESSAGE = f"请填写延长的工作日数（1—{review.MAX_EXTENSION_WORKING_DAYS} 的整数）。"
+STALE_MESSAGE = "办件已被他人办理，当前环节已变化，请刷新后重试。"
 
 # --- Documentation of the representations ------------------------------------------------
 
@@ -90,10 +104,59 @@ class LegalPersonRefSerializer(serializers.Serializer):
     name = serializers.CharField(label="法人名称")
 
 
+LIGHT_CHOICES = [(GREEN, "绿灯"), (BLUE, "蓝灯预警"), (RED, "红灯超期")]
+
+
 class CurrentStepSerializer(serializers.Serializer):
+    """The approval step the case waits at (`wangban.cases.representation.step_to_api`)."""
+
+    id = serializers.CharField(
+        label="环节 id", help_text="不透明字符串；办理时作为 step 回传，用于并发检查"
+    )
     order = serializers.IntegerField(label="环节顺序")
     name = serializers.CharField(label="环节名称")
     role = serializers.ChoiceField(label="办理角色", choices=Role.choices)
+    department = DepartmentRefSerializer(label="办理部门")
+    assignee = serializers.CharField(
+        label="指定办理人", allow_null=True, help_text="用户名；null 表示在部门队列中"
+    )
+    due_on = serializers.DateField(
+        label="环节到期日", allow_null=True, help_text="停止计时时为 null"
+    )
+    light = serializers.ChoiceField(
+        label="环节灯色", choices=LIGHT_CHOICES, allow_null=True, help_text="停止计时时保持不变"
+    )
+
+
+class CaseExtensionSerializer(serializers.Serializer):
+    on = serializers.DateField(label="延期日期")
+    working_days = serializers.IntegerField(label="延长工作日")
+    reason = serializers.CharField(label="延期理由")
+
+
+class ClockStopSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        label="停止计时类型",
+        choices=StopKind.choices,
+        help_text="correction 审查中补正、special_procedure 特别程序",
+    )
+    procedure = serializers.ChoiceField(
+        label="特别程序",
+        choices=SpecialProcedure.choices,
+        allow_null=True,
+        help_text="补正时为 null",
+    )
+    reason = serializers.CharField(label="理由")
+    started_on = serializers.DateField(label="停止计时日期")
+    ended_on = serializers.DateField(
+        label="恢复计时日期", allow_null=True, help_text="未恢复为 null"
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(label="审批决定", choices=DecisionOutcome.choices)
+    reason = serializers.CharField(label="决定理由", allow_blank=True)
+    legal_basis = serializers.CharField(label="法律依据")
 
 
 class CaseEventSerializer(serializers.Serializer):
@@ -165,19 +228,30 @@ class CaseSerializer(serializers.Serializer):
     decided_on = serializers.DateField(label="决定日期", allow_null=True)
     clock_running = serializers.BooleanField(label="正在计时")
     due_date = serializers.DateField(
-        label="承诺办结日期", allow_null=True, help_text="受理前、停止计时时和办结后为 null"
+        label="承诺办结日期",
+        allow_null=True,
+        help_text="受理前、停止计时时，以及受理后撤回或终止的办件为 null；决定后保留",
     )
-    legal_due_date = serializers.DateField(label="法定办结日期", allow_null=True)
+    legal_due_date = serializers.DateField(
+        label="法定办结日期", allow_null=True, help_text="同 due_date"
+    )
     light = serializers.ChoiceField(
         label="灯色",
-        choices=[(GREEN, "绿灯"), (BLUE, "蓝灯预警"), (RED, "红灯超期")],
+        choices=LIGHT_CHOICES,
         allow_null=True,
         help_text="受理前和作出决定后为 null；停止计时时保持不变",
     )
     remaining_working_days = serializers.IntegerField(
-        label="剩余工作日", allow_null=True, help_text="超期为负数；未计时为 null"
+        label="剩余工作日",
+        allow_null=True,
+        help_text="超期为负数；停止计时时为尚未用去的天数；决定后为决定当日的数；受理前为 null",
     )
-    current_step = CurrentStepSerializer(label="当前审批环节", allow_null=True)
+    current_step = CurrentStepSerializer(
+        label="当前审批环节", allow_null=True, help_text="受理前和作出决定后为 null"
+    )
+    extensions = CaseExtensionSerializer(label="延期记录", many=True)
+    stops = ClockStopSerializer(label="停止计时记录", many=True)
+    decision = DecisionSerializer(label="审批决定", allow_null=True, help_text="作出决定前为 null")
     correction = CorrectionSerializer(
         label="补正告知", allow_null=True, help_text="待补正时为最近一次补正告知书，否则为 null"
     )
@@ -357,6 +431,133 @@ class WithdrawTransition(serializers.Serializer):
     reason = reason_field("撤回原因（已提交的申请必填）")
 
 
+# The review and decision actions (issue 8). Each takes an optional `step`: the id of the
+# current step the client saw (`current_step.id`); when the case has moved on since, the
+# transition is refused with 409 `stale` and changes nothing.
+
+
+def step_field() -> serializers.CharField:
+    return serializers.CharField(
+        label="当前环节 id",
+        required=False,
+        allow_null=True,
+        max_length=MAX_STEP_ID_LENGTH,
+        help_text="客户端看到的 current_step.id；办件已被他人办理、环节已变化时为 409 stale",
+    )
+
+
+def choice_field(label: str, choices: Any, message: str, **kwargs: Any) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        label=label,
+        choices=choices,
+        error_messages={"invalid_choice": message, "required": message, "null": message},
+        **kwargs,
+    )
+
+
+class ApproveStepTransition(serializers.Serializer):
+    action = action_field(CaseAction.APPROVE_STEP)
+    opinion = reason_field("审查意见")
+    step = step_field()
+
+
+class ReturnStepTransition(serializers.Serializer):
+    action = action_field(CaseAction.RETURN_STEP)
+    reason = reason_field("退回理由")
+    step = step_field()
+
+
+class ReassignTransition(serializers.Serializer):
+    action = action_field(CaseAction.REASSIGN)
+    assignee = serializers.CharField(
+        label="改派给（用户名）",
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=150,
+        help_text="承担本环节角色的本部门工作人员；与 queue 二选一",
+    )
+    queue = serializers.CharField(
+        label="退回的部门队列（部门编码）",
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=64,
+        help_text="本环节部门的编码，退回部门队列；与 assignee 二选一",
+    )
+    step = step_field()
+
+
+class SuspendTransition(serializers.Serializer):
+    action = action_field(CaseAction.SUSPEND)
+    procedure = choice_field(
+        "特别程序",
+        SpecialProcedure.choices,
+        "请选择特别程序：site_survey 现场勘查、inspection 检验、testing 检测、quarantine 检疫、"
+        "expert_review 专家评审、hearing 听证、public_notice 公示或 other 其他。",
+    )
+    reason = reason_field("挂起理由")
+    step = step_field()
+
+
+class ResumeTransition(serializers.Serializer):
+    action = action_field(CaseAction.RESUME)
+    note = reason_field("说明")
+    step = step_field()
+
+
+class ExtendTransition(serializers.Serializer):
+    action = action_field(CaseAction.EXTEND)
+    working_days = serializers.IntegerField(
+        label="延长工作日",
+        min_value=1,
+        max_value=review.MAX_EXTENSION_WORKING_DAYS,
+        error_messages=dict.fromkeys(
+            ("required", "null", "invalid", "min_value", "max_value", "max_string_length"),
+            EXTENSION_MESSAGE,
+        ),
+        help_text="超过法定延长期限（一般为 10 个工作日）仍会记录，并记入监察",
+    )
+    reason = reason_field("延期理由")
+    step = step_field()
+
+
+class DecideTransition(serializers.Serializer):
+    action = action_field(CaseAction.DECIDE)
+    outcome = choice_field(
+        "审批决定",
+        DecisionOutcome.choices,
+        "请选择审批决定：approved 准予许可或 denied 不予许可。",
+    )
+    reason = reason_field("决定理由（不予许可必填）")
+    legal_basis = serializers.CharField(
+        label="法律依据",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="不填时为事项的设定依据",
+    )
+    step = step_field()
+
+
+class CompleteTransition(serializers.Serializer):
+    action = action_field(CaseAction.COMPLETE)
+    delivery = choice_field(
+        "送达方式",
+        Delivery.choices,
+        "请选择送达方式：pickup 窗口领取、mail 邮寄送达或 online 网上送达。",
+    )
+    tracking_no = serializers.CharField(
+        label="快递单号",
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=review.TRACKING_NO_MAX_LENGTH,
+        help_text="邮寄送达时必填",
+    )
+    step = step_field()
+
+
 #: What a transition does: the locked case, the user, the checked body, the Django request.
 Run = Callable[[Case, Any, dict[str, Any], HttpRequest], object]
 
@@ -404,10 +605,81 @@ def _withdraw(case: Case, user: Any, data: dict[str, Any], request: HttpRequest)
     actions.do_withdraw(case, actor=user, reason=data["reason"], request=request)
 
 
+def _approve_step(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_approve_step(
+        case, actor=user, opinion=data["opinion"], step=data.get("step"), request=request
+    )
+
+
+def _return_step(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_return_step(
+        case, actor=user, reason=data["reason"], step=data.get("step"), request=request
+    )
+
+
+def _reassign(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_reassign(
+        case,
+        actor=user,
+        assignee=data.get("assignee"),
+        queue=data.get("queue"),
+        step=data.get("step"),
+        request=request,
+    )
+
+
+def _suspend(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_suspend(
+        case,
+        actor=user,
+        procedure=data["procedure"],
+        reason=data["reason"],
+        step=data.get("step"),
+        request=request,
+    )
+
+
+def _resume(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_resume(case, actor=user, note=data["note"], step=data.get("step"), request=request)
+
+
+def _extend(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_extend(
+        case,
+        actor=user,
+        working_days=data["working_days"],
+        reason=data["reason"],
+        step=data.get("step"),
+        request=request,
+    )
+
+
+def _decide(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    review.do_decide(
+        case,
+        actor=user,
+        outcome=data["outcome"],
+        reason=data["reason"],
+        legal_basis=data["legal_basis"],
+        step=data.get("step"),
+        request=request,
+    )
+
+
+def _complete(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
+    # After the decision there is no current step: a `step` the client saw is checked
+    # (stale) by the view before this runs.
+    review.do_complete(
+        case,
+        actor=user,
+        delivery=data["delivery"],
+        tracking_no=data.get("tracking_no"),
+        request=request,
+    )
+
+
 #: The action → handler table (API.md "Actions for transitions"), in the order of a case's
-#: life. The approval steps (approve_step, return_step, reassign, suspend, resume, extend,
-#: decide, complete) add their entries here: a body serializer whose `action` field names
-#: the action, and the domain action to call.
+#: life: a body serializer whose `action` field names the action, and the domain action.
 TRANSITIONS: dict[str, Transition] = {
     CaseAction.SIGN_IN.value: Transition(SignInTransition, _sign_in),
     CaseAction.ACCEPT.value: Transition(AcceptTransition, _accept),
@@ -417,6 +689,14 @@ TRANSITIONS: dict[str, Transition] = {
     CaseAction.RESUBMIT.value: Transition(ResubmitTransition, _resubmit),
     CaseAction.REJECT.value: Transition(RejectTransition, _reject),
     CaseAction.TERMINATE.value: Transition(TerminateTransition, _terminate),
+    CaseAction.REASSIGN.value: Transition(ReassignTransition, _reassign),
+    CaseAction.APPROVE_STEP.value: Transition(ApproveStepTransition, _approve_step),
+    CaseAction.RETURN_STEP.value: Transition(ReturnStepTransition, _return_step),
+    CaseAction.SUSPEND.value: Transition(SuspendTransition, _suspend),
+    CaseAction.RESUME.value: Transition(ResumeTransition, _resume),
+    CaseAction.EXTEND.value: Transition(ExtendTransition, _extend),
+    CaseAction.DECIDE.value: Transition(DecideTransition, _decide),
+    CaseAction.COMPLETE.value: Transition(CompleteTransition, _complete),
     CaseAction.WITHDRAW.value: Transition(WithdrawTransition, _withdraw),
 }
 
@@ -467,6 +747,17 @@ def object_id(raw: Any) -> int | None:
     return 0
 
 
+def require_current_step(case: Case, seen: Any) -> None:
+    """409 `stale` when the client saw another current step than the case's (optimistic
+    concurrency: two staff acting on one case, the second acts on what is gone). Checked
+    on the locked case right after the 404, as the review actions do; a `step` of the wrong
+    type is left to the body's check (400)."""
+    if seen is None or seen == "" or isinstance(seen, bool) or not isinstance(seen, str | int):
+        return
+    if str(seen) != str(case.current_step_id):
+        raise Conflict(STALE_MESSAGE, code="stale")
+
+
 def json_object(request: Request) -> Mapping[str, Any]:
     if not isinstance(request.data, Mapping):
         raise InvalidInput("请求内容应为 JSON 对象。", code="malformed_request")
@@ -510,6 +801,15 @@ def _choice(request: Request, name: str, allowed: Any, what: str) -> str:
     return value
 
 
+#: `?ordering=` → the list's order; cases without a due date come last either way, and the
+#: id breaks ties so that pages never overlap.
+ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "": ("-created_at", "-pk"),
+    "due_date": (F("due_date").asc(nulls_last=True), "pk"),
+    "-due_date": (F("due_date").desc(nulls_last=True), "-pk"),
+}
+ORDERINGS_DOCUMENTED = [name for name in ORDERINGS if name]
+
 CASE_ID = OpenApiParameter(
     "id",
     {"type": "string", "minLength": 1, "maxLength": MAX_CASE_ID_LENGTH},
@@ -528,7 +828,15 @@ LIST_PARAMETERS = [
         "light",
         str,
         enum=["", *LIGHTS],
-        description="灯色（green 绿灯、blue 蓝灯、red 红灯）；只对已受理、计时中的办件有意义",
+        description="灯色（green 绿灯、blue 蓝灯、red 红灯）：已受理、未作出决定的办件；"
+        "停止计时的办件按停止时的灯色",
+    ),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=["", *ORDERINGS_DOCUMENTED],
+        description="排序：due_date 按承诺办结日期从早到晚，-due_date 从晚到早；空值为按创建时间"
+        "从新到旧",
     ),
 ]
 
@@ -551,18 +859,20 @@ class CaseListView(CaseAPIView):
         summary="办件列表",
         description="申请人看到本人（及其法人、授权范围内）的办件；工作人员看到其职责范围内的"
         "办件（受理窗口的待受理办件、本部门已提交的办件；监察人员看到全部已提交的办件）。"
-        "按创建时间从新到旧。state 为未知状态、light 不是 green、blue、red 时为 400。",
+        "默认按创建时间从新到旧；ordering=due_date 按承诺办结日期从早到晚（-due_date 从晚到早），"
+        "没有办结日期的办件（未受理、停止计时等）排在最后。state 为未知状态、light 不是 green、"
+        "blue、red、ordering 不是 due_date、-due_date 时为 400。",
         parameters=LIST_PARAMETERS,
         responses={200: CaseSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        """The cases the caller may see (`cases_visible_to`), newest first, filtered by
-        `state`, `item_code` and `light`. The light is a figure of accepted cases whose
-        clock runs; filtering by it is done in SQL by `wangban.cases.queries` from the due
-        dates stored on the case, so the parameter is checked here and the filter belongs
-        to that query."""
+        """The cases the caller may see (`cases_visible_to`), newest first or by promised
+        due date, filtered by `state`, `item_code` and `light`. The light is filtered in SQL
+        (`queries.filter_light`) from the figures stored on the case, as of today's local
+        date, and each case's light on the page is computed by the same rule."""
         state = _choice(request, "state", CaseState.values, "状态")
-        _choice(request, "light", LIGHTS, "灯色")
+        light = _choice(request, "light", LIGHTS, "灯色")
+        ordering = _choice(request, "ordering", ORDERINGS_DOCUMENTED, "排序")
         item_code = request.query_params.get("item_code", "")
         if len(item_code) > MAX_ITEM_CODE_LENGTH or "\x00" in item_code:
             message = f"事项实施编码最长 {MAX_ITEM_CODE_LENGTH} 个字符。"
@@ -572,12 +882,14 @@ class CaseListView(CaseAPIView):
             cases = cases.filter(state=state)
         if item_code:
             cases = cases.filter(item__code=item_code)
+        today = timezone.localdate()
+        if light:
+            cases = filter_light(cases, light, today)
         paginator = CasePagination()
         page = paginator.paginate_queryset(
-            for_representation(cases.order_by("-created_at", "-pk")), request, view=self
+            for_representation(cases.order_by(*ORDERINGS[ordering]), today), request, view=self
         )
         assert page is not None  # noqa: S101 - the API always paginates
-        today = timezone.localdate()
         return paginator.get_paginated_response([case_to_api(case, today=today) for case in page])
 
     @extend_schema(
@@ -632,6 +944,7 @@ class CaseMaterialView(CaseAPIView):
         responses={201: CaseMaterialSerializer},
     )
     def post(self, request: Request, id: str) -> Response:
+        access_case(checked_case_id(id), request.user)  # 404 before a malformed body's 400
         data = json_object(request)
         code = data.get("material_code")
         # No material code has a NUL character, and the database cannot compare one: shown
@@ -673,10 +986,17 @@ class CaseTransitionView(CaseAPIView):
     @extend_schema(
         summary="办理办件",
         description="按 action 办理：sign_in 签收、accept 受理、request_correction 一次性告知"
-        "补正（items）、resubmit 补正后重新提交、reject 不予受理（reason）、terminate 逾期"
-        "未补正终止办理（reason）、withdraw 撤回申请（reason）。谁可以办理、从哪个状态办理见 "
-        "API.md；当前状态不允许为 409 invalid_transition，未知的 action 为 400。成功时返回"
-        "办理后的办件。",
+        "补正（items；审查中由承办人提出，停止计时）、resubmit 补正后重新提交、reject 不予受理"
+        "（reason）、terminate 逾期未补正终止办理（reason）、reassign 转办改派（assignee 或 "
+        "queue）、approve_step 审查通过（opinion）、return_step 退回上一环节（reason）、"
+        "suspend 挂起进行特别程序（procedure、reason）、resume 恢复办理（note）、extend 延长"
+        "办理期限（working_days、reason）、decide 作出审批决定（outcome、reason、legal_basis）、"
+        "complete 办结送达（delivery、tracking_no）、withdraw 撤回申请（reason）。谁可以办理、"
+        "从哪个状态办理见 API.md。审查阶段的操作可带 step（看到的 current_step.id）：办件已被"
+        "他人办理为 409 stale。当前状态不允许为 409 invalid_transition；没有待办环节为 409 "
+        "no_current_step；最后一个环节须作出决定为 409 last_step_decides；没有可退回的环节为 "
+        "409 no_previous_step；不是最后一个环节不能决定为 409 not_last_step；未知的 action "
+        "为 400。成功时返回办理后的办件。",
         parameters=[CASE_ID],
         request={"application/json": transition_request()},
         responses={200: CaseSerializer},
@@ -687,15 +1007,17 @@ class CaseTransitionView(CaseAPIView):
         `check_transition`), so that a body the action would refuse (400) never hides them;
         the action then checks again, with its own rules (a correction not overdue yet, a
         reason left blank), and writes."""
-        data = json_object(request)
         with transaction.atomic():
             case = access_case(checked_case_id(id), request.user, for_write=True)
+            data = json_object(request)
             name = data.get("action")
             if not isinstance(name, str) or name not in TRANSITIONS:
                 valid = "、".join(TRANSITIONS)
                 given = f"未知的操作“{str(name)[:50]}”" if name else "请指明操作（action）"
                 raise InvalidInput(fields={"action": [f"{given}；可用的操作：{valid}。"]})
             transition = TRANSITIONS[name]
+            if "step" in transition.body().fields:
+                require_current_step(case, data.get("step"))
             require_may_act(case, request.user, name)
             check_transition(case.state, name)
             body = transition.body(data=data)

@@ -5,10 +5,10 @@ One representation for every channel that shows a whole case to someone allowed 
 Asia/Shanghai offset (`+08:00`), dates `YYYY-MM-DD`, ids opaque strings.
 
 The approval clock's figures (`due_date`, `legal_due_date`, `light`,
-`remaining_working_days`, `clock_running`) come from `clock_figures`: computed with the pure
-clock (`wangban.cases.clock`) from the acceptance day and the limits of the version the case
-was filed under, while the case is in review (DESIGN.md §5 "The case clock"). Before
-acceptance, and once the case has ended, there is no running clock and no light.
+`remaining_working_days`, `clock_running`) are those `wangban.cases.schedule.store_clock`
+keeps on the case at every clock event (DESIGN.md §5 "The case clock"): `clock_figures`
+reads them, with the light of `schedule.case_light` (or, for lists, the same rule in SQL,
+`queries.with_light`). Before acceptance there is no clock and no light.
 
 Lists read many cases: pass their queryset through `for_representation` so that a page
 costs the same few queries whatever its length.
@@ -23,10 +23,17 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from wangban.cases import clock
-from wangban.cases.choices import CaseState
-from wangban.cases.models import Case, CaseEvent, CaseMaterial, CorrectionNotice
-from wangban.catalog.content import default_warning_threshold
+from wangban.cases import queries, schedule
+from wangban.cases.choices import CaseAction, CaseState, Light
+from wangban.cases.models import (
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CaseMaterial,
+    CaseStep,
+    ClockStop,
+    CorrectionNotice,
+)
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -44,7 +51,7 @@ def iso_date(value: date | None) -> str | None:
 @dataclass(frozen=True)
 class ClockFigures:
     """What API.md shows of the approval clock (`clock_running`, `due_date`,
-    `legal_due_date`, `light`, `remaining_working_days`); all empty without a running clock."""
+    `legal_due_date`, `light`, `remaining_working_days`); all empty without a clock."""
 
     clock_running: bool = False
     due_date: date | None = None
@@ -55,37 +62,52 @@ class ClockFigures:
 
 NO_CLOCK = ClockFigures()
 
+#: Marks a case or step read without the SQL `light` annotation of `queries`.
+_NOT_ANNOTATED = object()
+
 
 def clock_figures(case: Case, today: date) -> ClockFigures:
-    """The approval clock of `case` at the end of `today`.
+    """The approval clock of `case` at the end of `today`, from the figures
+    `schedule.store_clock` keeps on the case (DESIGN.md §5 "The case clock"): the due dates
+    are null while the clock is stopped, the light is frozen then, and `remaining_working_days`
+    is the unused part of the limit; after the decision the due dates stay, the remaining days
+    are those of the decision day and there is no light. Before acceptance there is no clock.
 
-    In review (受理后、作出决定前), the clock runs from the acceptance day with the promised
-    and statutory limits of the case's version and its warning threshold (default
-    `max(1, ⌈0.2 × P⌉)`): `clock_state` of `wangban.cases.clock`, with no stops — the
-    approval steps that stop the clock (审查中补正, 特别程序) store their events on the case
-    and replace this computation by the stored figures. Any other state: no clock."""
-    if case.state != CaseState.IN_REVIEW or case.accepted_on is None:
+    A case read through `for_representation` carries its light from SQL
+    (`queries.with_light`), the rule `schedule.case_light` computes here otherwise."""
+    if case.accepted_on is None:
         return NO_CLOCK
-    version = case.version
-    warning = version.warning_threshold_days
-    if warning is None:
-        warning = default_warning_threshold(version.promised_limit_days)
-    state = clock.clock_state(
-        clock.Clock(
-            accepted_on=case.accepted_on,
-            promised=clock.Limit(version.promised_limit_days, version.promised_limit_unit),
-            statutory=clock.Limit(version.legal_limit_days, version.legal_limit_unit),
-            warning_days=warning,
-        ),
-        max(today, case.accepted_on),  # the clock has no state before its first day
-    )
+    light = getattr(case, "light", _NOT_ANNOTATED)
+    if light is _NOT_ANNOTATED:
+        light = schedule.case_light(case, today)
+    # Stored null while stopped; kept after the decision (decided on time or not); not
+    # shown for a case withdrawn or terminated during review, whose clock just ended.
+    dated = schedule.has_open_clock(case) or case.decided_on is not None
     return ClockFigures(
-        clock_running=state.running,
-        due_date=state.due_date,
-        legal_due_date=state.legal_due_date,
-        light=state.light,
-        remaining_working_days=state.remaining_working_days,
+        clock_running=schedule.has_open_clock(case) and case.clock_running,
+        due_date=case.due_date if dated else None,
+        legal_due_date=case.legal_due_date if dated else None,
+        light=str(light) if light else None,
+        remaining_working_days=schedule.remaining_working_days(case, today),
     )
+
+
+def step_light(step: CaseStep, case: Case, today: date) -> str | None:
+    """A step's own light (the rule `queries.with_step_light` writes in SQL): none once the
+    step ended or the case's clock closed; frozen while the clock is stopped; red after the
+    step's due day; blue from its `blue_on`; green otherwise."""
+    light = getattr(step, "light", _NOT_ANNOTATED)
+    if light is not _NOT_ANNOTATED:
+        return str(light) if light else None
+    if step.finished_at is not None or not schedule.has_open_clock(case):
+        return None
+    if not case.clock_running:
+        return step.frozen_light or None
+    if step.due_on is not None and today > step.due_on:
+        return Light.RED
+    if step.blue_on is not None and today >= step.blue_on:
+        return Light.BLUE
+    return Light.GREEN
 
 
 # --- parts -------------------------------------------------------------------------------------
@@ -147,34 +169,101 @@ def latest_notice(case: Case) -> CorrectionNotice | None:
     return notices[-1] if notices else None
 
 
+def step_to_api(step: CaseStep, case: Case, today: date) -> dict[str, Any]:
+    """The step the case waits at (API.md `current_step`): its queue (the department's pool,
+    or the named person), its own due day and light. `id` is what a client sends back as
+    `step` with a transition, so that acting on a case that moved on is refused (409
+    `stale`)."""
+    return {
+        "id": str(step.pk),
+        "order": step.order,
+        "name": step.name,
+        "role": step.role,
+        "department": department_ref(step.department),
+        "assignee": step.assignee.get_username() if step.assignee else None,
+        "due_on": iso_date(step.due_on),
+        "light": step_light(step, case, today),
+    }
+
+
+def extension_to_api(extension: CaseExtension) -> dict[str, Any]:
+    """An extension (延期, 行政许可法第四十二条): the day, the working days, the reason."""
+    return {
+        "on": iso_date(extension.on),
+        "working_days": extension.working_days,
+        "reason": extension.reason,
+    }
+
+
+def stop_to_api(stop: ClockStop) -> dict[str, Any]:
+    """A stop of the clock: a correction during review or a special procedure (`procedure`
+    one of API.md's codes, empty for a correction); `ended_on` is null while it lasts."""
+    return {
+        "kind": stop.kind,
+        "procedure": stop.procedure or None,
+        "reason": stop.reason,
+        "started_on": iso_date(stop.started_on),
+        "ended_on": iso_date(stop.ended_on),
+    }
+
+
+def decision_to_api(case: Case) -> dict[str, Any] | None:
+    """The decision (行政许可法第三十八条) once made: the outcome as `decide` recorded it (the
+    state says `completed` after delivery), the reasons and the legal basis."""
+    if case.decided_on is None:
+        return None
+    decided = [event for event in case.events.all() if event.action == CaseAction.DECIDE]
+    outcome = decided[-1].data.get("outcome") if decided else None
+    return {
+        "outcome": outcome,
+        "reason": case.decision_reason,
+        "legal_basis": case.decision_legal_basis,
+    }
+
+
 # --- the case ----------------------------------------------------------------------------------
 
 
-def for_representation(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """`queryset` with everything `case_to_api` reads joined or prefetched: a page of cases
-    costs one query for the cases and one each for events, materials and notices."""
-    return queryset.select_related(
-        "item", "version", "department", "accepting_department", "on_behalf_of"
-    ).prefetch_related(
-        Prefetch("events", queryset=CaseEvent.objects.order_by("id")),
-        Prefetch("materials", queryset=CaseMaterial.objects.order_by("material_code")),
-        Prefetch("correction_notices", queryset=CorrectionNotice.objects.order_by("issued_at")),
+def for_representation(queryset: QuerySet[Case], today: date | None = None) -> QuerySet[Case]:
+    """`queryset` with everything `case_to_api` reads joined or prefetched, and the lights of
+    the case and of its current step computed in SQL as of `today` (default: the local
+    date): a page of cases costs one query for the cases and one each for events, materials,
+    notices, stops, extensions and current steps, whatever its length."""
+    today = today or timezone.localdate()
+    steps = CaseStep.objects.select_related("department", "assignee")
+    return queries.with_light(
+        queryset.select_related(
+            "item", "version", "department", "accepting_department", "on_behalf_of"
+        ).prefetch_related(
+            Prefetch("events", queryset=CaseEvent.objects.order_by("id")),
+            Prefetch("materials", queryset=CaseMaterial.objects.order_by("material_code")),
+            Prefetch("correction_notices", queryset=CorrectionNotice.objects.order_by("issued_at")),
+            Prefetch("clock_stops", queryset=ClockStop.objects.order_by("started_at", "id")),
+            Prefetch("extensions", queryset=CaseExtension.objects.order_by("at", "id")),
+            Prefetch("current_step", queryset=queries.with_step_light(steps, today)),
+        ),
+        today,
     )
 
 
 def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
     """The case representation of API.md, plus `item_name`, `state_label`, `department`,
     `accepting_department`, `on_behalf_of`, `signed_in_at`, `deemed_accepted`,
-    `closing_reason`, `closed_at`, `correction`, `materials` and `form`.
+    `closing_reason`, `closed_at`, `correction`, `materials`, `form`, `extensions`, `stops`
+    and `decision`.
 
     `receipt_no` exists from acceptance on. `sign_in_due_at` and `reply_due_on` are the
     deadlines before acceptance (镇江办法第九条, 淮安办法第十二条): null once accepted.
     `correction` is the latest notice while the applicant is asked to correct, else null.
-    `decided_on` and `current_step` belong to the approval steps and are null until then."""
+    The clock's figures are those stored on the case (`clock_figures`); `current_step` is
+    the approval step the case waits at, null before acceptance and after the decision."""
     today = today or timezone.localdate()
     figures = clock_figures(case, today)
     accepted = case.accepted_on is not None
     notice = latest_notice(case) if case.state == CaseState.CORRECTION_REQUESTED else None
+    step = case.current_step
+    if step is not None and step.finished_at is not None:
+        step = None
     return {
         "id": case.pk,
         "receipt_no": case.receipt_no,
@@ -198,13 +287,16 @@ def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
         "reply_due_on": None if accepted else iso_date(case.reply_due_on),
         "accepted_on": iso_date(case.accepted_on),
         "deemed_accepted": case.deemed_accepted,
-        "decided_on": None,
+        "decided_on": iso_date(case.decided_on),
         "clock_running": figures.clock_running,
         "due_date": iso_date(figures.due_date),
         "legal_due_date": iso_date(figures.legal_due_date),
         "light": figures.light,
         "remaining_working_days": figures.remaining_working_days,
-        "current_step": None,
+        "current_step": step_to_api(step, case, today) if step else None,
+        "extensions": [extension_to_api(row) for row in case.extensions.all()],
+        "stops": [stop_to_api(row) for row in case.clock_stops.all()],
+        "decision": decision_to_api(case),
         "correction": correction_to_api(notice) if notice else None,
         "closing_reason": case.closing_reason,
         "closed_at": iso_datetime(case.closed_at),

@@ -122,7 +122,21 @@ def test_an_application_goes_from_draft_to_acceptance_through_the_api(city: City
         "legal_due_date": "2026-10-29",
         "light": "green",
         "remaining_working_days": 10,
-        "current_step": None,
+        # The acceptance did the first step (受理); the case waits at 审核, in the pool of
+        # the department, for five working days: 09-28, 29, 30, 10-08, 09.
+        "current_step": {
+            "id": accepted.json()["current_step"]["id"],
+            "order": 2,
+            "name": "审核",
+            "role": "reviewer",
+            "department": TRANSPORT,
+            "assignee": None,
+            "due_on": "2026-10-09",
+            "light": "green",
+        },
+        "extensions": [],
+        "stops": [],
+        "decision": None,
         "correction": None,
         "closing_reason": "",
         "closed_at": None,
@@ -186,6 +200,9 @@ def test_a_draft_has_no_deadlines_and_no_clock(city: City) -> None:
         "light": None,
         "remaining_working_days": None,
         "current_step": None,
+        "extensions": [],
+        "stops": [],
+        "decision": None,
         "correction": None,
         "closing_reason": "",
         "closed_at": None,
@@ -417,8 +434,9 @@ def test_a_page_of_cases_costs_the_same_queries_whatever_its_length(
         case = submitted_case(city, actor=person)
         actions.do_accept(case, actor=city.transport_clerk)
         client.get("/api/v1/cases")  # warms the working-day calendar's cache
-        # Token, roles, agent grants, count, page, events, materials, notices.
-        with django_assert_num_queries(8):
+        # Token, roles, agent grants, count, page, events, materials, notices, clock stops,
+        # extensions, current steps (with their departments, assignees and lights).
+        with django_assert_num_queries(11):
             assert client.get("/api/v1/cases").json()["count"] == 1
         for _ in range(4):
             case = submitted_case(city, actor=person)
@@ -427,5 +445,13 @@ def test_a_page_of_cases_costs_the_same_queries_whatever_its_length(
                 actor=city.transport_clerk,
                 items=[{"material_code": "M01", "reason": "缺少签字"}],
             )
-        with django_assert_num_queries(8):
-            assert client.get("/api/v1/cases").json()["count"] == 5
+        for _ in range(3):
+            case = submitted_case(city, actor=person)
+            actions.do_accept(case, actor=city.transport_clerk)
+        with django_assert_num_queries(11):
+            body = client.get("/api/v1/cases").json()
+        assert body["count"] == 8
+        steps = [row["current_step"] for row in body["results"]]
+        assert sorted(step["name"] if step else "" for step in steps) == [""] * 4 + ["审核"] * 4
+        with django_assert_num_queries(11):
+            assert client.get("/api/v1/cases?ordering=due_date&light=green").json()["count"] == 4

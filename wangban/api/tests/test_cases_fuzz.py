@@ -1,7 +1,12 @@
-"""Schema-driven fuzzing of the case endpoints against real cases: generated bodies and
-parameters on the caller's own draft and submission, a case that is not theirs, and an
-accepted case, answer as documented (statuses, and for 2xx the documented body) and never
-with a server error. Complements `test_schema_fuzz.py`, whose caller has no cases."""
+"""Schema-driven fuzzing of the case endpoints against real cases (issue 8: "schemathesis
+over /api/schema/ as an applicant and as staff: no 5xx, responses match the schema"):
+generated bodies and parameters on cases in every stage — the caller's draft and
+submission, a case that is not theirs, cases in review at the first and at the last step,
+suspended, decided and completed — sent with the tokens of the applicant, a clerk, a
+handler, a reviewer and an approver, answer as documented (statuses, and for 2xx the
+documented body) and never with a server error. Complements `test_schema_fuzz.py`, whose
+caller has no cases. Example counts are capped so that this file runs in well under a
+minute."""
 
 from __future__ import annotations
 
@@ -21,8 +26,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from config.wsgi import application
 from wangban.accounts.models import ApiToken
 from wangban.api.tests.cases_helpers import ACCEPTED_AT, applicant, at
-from wangban.cases import actions
-from wangban.cases.tests.helpers import draft_case, item, submitted_case
+from wangban.cases import actions, review
+from wangban.cases.tests.helpers import draft_case, submitted_case
+from wangban.cases.tests.review_helpers import review_item, review_staff
 from wangban.conftest import City
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +48,8 @@ def fuzzable(settings, monkeypatch):
 
 @pytest.mark.usefixtures("fuzzable")
 def test_the_case_endpoints_answer_as_documented_on_real_cases(city: City) -> None:
-    item(city)
+    review_item(city)
+    staff = review_staff(city)
     person = applicant()
     with time_machine.travel(ACCEPTED_AT, tick=False):
         ids = [
@@ -50,8 +57,21 @@ def test_the_case_endpoints_answer_as_documented_on_real_cases(city: City) -> No
             submitted_case(city, actor=person).pk,
             submitted_case(city, actor=applicant("other", 2)).pk,
         ]
-        accepted = submitted_case(city, actor=person)
-        ids.append(actions.do_accept(accepted, actor=city.transport_clerk).pk)
+        at_first_step = actions.do_accept(submitted_case(city, actor=person), actor=staff.clerk)
+        ids.append(at_first_step.pk)
+        stages = {
+            name: submitted_case(city, actor=person) for name in ("last", "stop", "end", "done")
+        }
+        for case in stages.values():
+            actions.do_accept(case, actor=staff.clerk)
+        for case in (stages["last"], stages["end"], stages["done"]):
+            review.do_approve_step(case, actor=staff.reviewer, opinion="同意")
+            review.do_approve_step(case, actor=staff.second, opinion="同意")
+        review.do_suspend(stages["stop"], actor=staff.handler, procedure="hearing", reason="听证")
+        for case in (stages["end"], stages["done"]):
+            review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合")
+        review.do_complete(stages["done"], actor=staff.clerk, delivery="online")
+        ids.extend(case.pk for case in stages.values())
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     operations = [
         result.ok()  # type: ignore[union-attr]
@@ -60,7 +80,7 @@ def test_the_case_endpoints_answer_as_documented_on_real_cases(city: City) -> No
     ]
     assert len(operations) == 7
     statuses: set[int] = set()
-    users = [person, city.transport_clerk]
+    users = [person, staff.clerk, staff.handler, staff.reviewer, staff.approver]
 
     def fuzz(operation, mode: GenerationMode) -> None:
         @given(
@@ -69,7 +89,11 @@ def test_the_case_endpoints_answer_as_documented_on_real_cases(city: City) -> No
             user=st.sampled_from(users),
         )
         @settings(
-            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+            # The transitions take fifteen bodies: more examples there.
+            max_examples=60 if operation.path.endswith("/transitions") else 20,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
         )
         def answers_as_documented(case, case_id: str, user) -> None:
             generated = (case.path_parameters or {}).get("id")
@@ -91,5 +115,6 @@ def test_the_case_endpoints_answer_as_documented_on_real_cases(city: City) -> No
 
     for operation, mode in itertools.product(operations, GenerationMode):
         fuzz(operation, mode)
-    # The fuzzing reached the views: bodies refused, cases found and not found, lists read.
-    assert {200, 400, 404} <= statuses
+    # The fuzzing reached the views: bodies refused, cases found and not found, lists read,
+    # actions refused to the wrong person and in the wrong state.
+    assert {200, 400, 403, 404, 409} <= statuses

@@ -183,7 +183,10 @@ def test_an_incomplete_draft_is_not_submitted(city: City) -> None:
     }
 
 
-VALID_ACTIONS = "sign_in、accept、request_correction、resubmit、reject、terminate、withdraw"
+VALID_ACTIONS = (
+    "sign_in、accept、request_correction、resubmit、reject、terminate、reassign、approve_step、"
+    "return_step、suspend、resume、extend、decide、complete、withdraw"
+)
 
 
 @pytest.mark.parametrize(
@@ -342,3 +345,11 @@ def test_a_material_code_with_a_nul_character_is_unknown(city: City) -> None:
     assert error(response)["fields"] == {
         "material_code": ["该事项没有编码为“M\ufffd01”的申请材料。"]
     }
+
+
+def test_an_unknown_case_is_404_whatever_the_body(city: City) -> None:
+    """API.md's order: 404 comes before 400."""
+    client = client_for(applicant())
+    for path in ("transitions", "materials"):
+        response = client.post(f"/api/v1/cases/{'f' * 20}/{path}", [], format="json")
+        assert response.status_code == 404, path

@@ -64,10 +64,22 @@ def case_in(state: str, city: City, person: User) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
+#: The actions of applying and acceptance; those of review and decision, in every one of
+#: the eleven states, are in test_cases_review_states.py.
+ACCEPTANCE_ACTIONS = [
+    "sign_in",
+    "accept",
+    "request_correction",
+    "resubmit",
+    "reject",
+    "terminate",
+    "withdraw",
+]
+
 FORBIDDEN_PAIRS = [
     (state, action)
     for state in STATES
-    for action in API_TRANSITIONS
+    for action in ACCEPTANCE_ACTIONS
     if (state, action) not in TRANSITIONS
     # An online draft is the applicant's alone: a clerk does not see it (404, tested with
     # the permission matrix).
@@ -76,6 +88,7 @@ FORBIDDEN_PAIRS = [
 
 
 def test_the_pairs_cover_every_refusal_of_the_table() -> None:
+    assert set(ACCEPTANCE_ACTIONS) <= set(API_TRANSITIONS)
     # 7 states × 7 actions, less the 11 pairs the table allows among them (in review a
     # correction is the handler's) and the 5 clerk actions on an online draft.
     assert len(FORBIDDEN_PAIRS) == 7 * 7 - 11 - 5
@@ -159,9 +172,11 @@ def test_a_submission_is_signed_for_once(city: City) -> None:
     case = case_in(CaseState.SUBMITTED, city, applicant())
     clerk = client_for(city.transport_clerk)
     path = f"/api/v1/cases/{case.pk}/transitions"
-    assert clerk.post(path, {"action": "sign_in"}, format="json").status_code == 200
-    with unchanged(case):
-        again = clerk.post(path, {"action": "sign_in"}, format="json")
+    # The same afternoon: weeks later the submission would be deemed accepted first.
+    with time_machine.travel(at(2026, 9, 24, 14, 0), tick=False):
+        assert clerk.post(path, {"action": "sign_in"}, format="json").status_code == 200
+        with unchanged(case):
+            again = clerk.post(path, {"action": "sign_in"}, format="json")
     assert (again.status_code, error(again)["code"]) == (409, "already_signed_in")
 
 
