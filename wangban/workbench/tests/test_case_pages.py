@@ -177,8 +177,10 @@ def test_the_case_page_shows_the_application(client: Client, city: City) -> None
     assert "企业名称 某某运输有限公司" in text
     assert "车辆数 3" in text
     rows = {row.material_code: row for row in CaseMaterial.objects.filter(case=case)}
-    m01 = reverse("workbench:case-material", args=[case.pk, rows["M01"].pk, "材料.pdf"])
-    m02 = reverse("workbench:case-material", args=[case.pk, rows["M02"].pk, "营业执照.png"])
+    m01 = reverse(
+        "workbench:case-material", args=[case.pk, rows["M01"].pk, "M01.pdf"]
+    )  # the code, not the uploaded name
+    m02 = reverse("workbench:case-material", args=[case.pk, rows["M02"].pk, "M02.png"])
     assert (
         f'<iframe class="preview preview-pdf" src="{m01}?inline=1" '
         'title="道路运输经营许可申请表（材料.pdf）预览"></iframe>'
