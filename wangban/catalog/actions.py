@@ -497,7 +497,11 @@ def _take_effect(
 def announce_changes(changes: list[ItemChange]) -> None:
     """一调五调: systems registered for webhooks hear of each change through the outbox, in
     the transaction that makes it (so nothing is announced that did not happen, and nothing
-    that happened goes unannounced). The payload is the change feed's entry."""
+    that happened goes unannounced). The payload is the change feed's entry. Applicants with
+    open cases on a changed item are told in the same transaction (大安办法第十一条)."""
+    from wangban.cases.item_changes import tell_applicants_of_changes  # cases imports catalog
+
+    tell_applicants_of_changes(changes)
     if not WebhookEndpoint.objects.filter(active=True).exists():
         return
     for change in changes:

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): scripts run as `.venv/bin/python bench/<name>.py`."""
