@@ -13,6 +13,7 @@ for files), a refusal of the user or of the state as a message on the case page 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -92,16 +93,10 @@ def _wanted(form: QueueFilterForm) -> queues.QueueFilter:
     )
 
 
-def _query(wanted: queues.QueueFilter, **changes: str) -> str:
-    """The query string of the queue with `changes`, without empty values or the page."""
-    values = {
-        "tab": wanted.tab,
-        "item": wanted.item,
-        "channel": wanted.channel,
-        "light": wanted.light,
-        "sort": wanted.sort,
-        **changes,
-    }
+def _query(wanted: queues.QueueFilter | queues.ReviewFilter, **changes: str) -> str:
+    """The query string of a queue (acceptance or review) with `changes`, without empty
+    values, the default sort or the page."""
+    values = {**asdict(wanted), **changes}
     query = QueryDict(mutable=True)
     for key, value in values.items():
         if value and not (key == "sort" and value == "due"):
@@ -134,7 +129,7 @@ def _row(case: Case) -> dict[str, Any]:
     }
 
 
-def _sort_link(wanted: queues.QueueFilter, key: str) -> dict[str, str]:
+def _sort_link(wanted: queues.QueueFilter | queues.ReviewFilter, key: str) -> dict[str, str]:
     """A sortable column header: the link toggles between ascending and descending."""
     current = wanted.sort.lstrip("-") == key
     descending = wanted.sort == f"-{key}"
@@ -774,33 +769,6 @@ def _review_wanted(form: ReviewFilterForm) -> queues.ReviewFilter:
     )
 
 
-def _review_query(wanted: queues.ReviewFilter, **changes: str) -> str:
-    values = {
-        "tab": wanted.tab,
-        "item": wanted.item,
-        "light": wanted.light,
-        "step": wanted.step,
-        "sort": wanted.sort,
-        **changes,
-    }
-    query = QueryDict(mutable=True)
-    for key, value in values.items():
-        if value and not (key == "sort" and value == "due"):
-            query[key] = value
-    return query.urlencode()
-
-
-def _review_sort_link(wanted: queues.ReviewFilter, key: str) -> dict[str, str]:
-    current = wanted.sort.lstrip("-") == key
-    descending = wanted.sort == f"-{key}"
-    target = key if (not current or descending) else f"-{key}"
-    return {
-        "query": _review_query(wanted, sort=target),
-        "aria_sort": ("descending" if descending else "ascending") if current else "",
-        "hint": "降序" if current and not descending else "升序",
-    }
-
-
 def _review_row(case: Case) -> dict[str, Any]:
     annotated: Any = case
     step = case.current_step if case.current_step and not case.current_step.finished_at else None
@@ -835,7 +803,7 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
             "key": key,
             "label": label,
             "count": counts[key],
-            "query": _review_query(wanted, tab=key),
+            "query": _query(wanted, tab=key),
             "current": key == wanted.tab,
         }
         for key, label in queues.REVIEW_TABS.items()
@@ -850,9 +818,9 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
             "tabs": tabs,
             "page": page,
             "rows": [_review_row(case) for case in page],
-            "query": _review_query(wanted),
-            "sort_due": _review_sort_link(wanted, "due"),
-            "sort_step_due": _review_sort_link(wanted, "step_due"),
+            "query": _query(wanted),
+            "sort_due": _sort_link(wanted, "due"),
+            "sort_step_due": _sort_link(wanted, "step_due"),
             "today": today,
         },
     )
