@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from wangban.accounts.models import Department, LegalPerson
 from wangban.cases.choices import (
+    CLOCK_STATES,
     CaseAction,
     CaseState,
     Channel,
@@ -32,6 +33,11 @@ SYSTEM_ACTOR = "系统"
 def new_case_id() -> str:
     """An opaque id (API.md: ids are opaque strings): 20 random hexadecimal characters."""
     return secrets.token_hex(10)
+
+
+#: Accepted, not decided, in a state whose clock counts: the cases that have a light (the same
+#: condition as `queries.OPEN_CLOCK`, which the partial indexes below need word for word).
+OPEN = Q(accepted_on__isnull=False, decided_on__isnull=True, state__in=CLOCK_STATES)
 
 
 class Case(models.Model):
@@ -175,6 +181,23 @@ class Case(models.Model):
             models.Index(fields=["accepting_department", "state"], name="case_queue"),
             models.Index(fields=["department", "state"], name="case_department"),
             models.Index(fields=["department", "due_date"], name="case_department_due"),
+            # The open cases (those with a light) by due date, for each scope a list combines
+            # (`access.cases_visible_to`): the review queues and the API's `?light=` read a
+            # department's open cases, or the city's, without touching the decided ones.
+            models.Index(
+                fields=["department", "due_date"], name="case_open_department", condition=OPEN
+            ),
+            models.Index(
+                fields=["accepting_department", "due_date"],
+                name="case_open_accepting",
+                condition=OPEN,
+            ),
+            models.Index(
+                fields=["due_date", "id"],
+                name="case_open_due",
+                include=["clock_running", "frozen_light"],
+                condition=OPEN,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from django.db.models import CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import NullIf
 
 from wangban.cases.choices import CLOCK_STATES, Light
-from wangban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep
+from wangban.cases.models import OPEN, Case, CaseEvent, CaseMaterial, CaseStep
 from wangban.core.errors import InvalidInput
 
 
@@ -31,8 +31,9 @@ if TYPE_CHECKING:  # a case or step annotated with its `light`
     CaseWithLight = WithAnnotations[Case, LightAnnotation]
     StepWithLight = WithAnnotations[CaseStep, LightAnnotation]
 
-#: Accepted, not decided, not closed: the only cases with a light.
-OPEN_CLOCK = Q(accepted_on__isnull=False, decided_on__isnull=True, state__in=CLOCK_STATES)
+#: Accepted, not decided, not closed: the only cases with a light (partial indexes of the
+#: case table are built on this very condition).
+OPEN_CLOCK = OPEN
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:

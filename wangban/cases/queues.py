@@ -60,7 +60,7 @@ from wangban.cases.access import cases_visible_to
 from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
 from wangban.cases.models import Case, CaseStep
-from wangban.cases.queries import light_filter, with_light, with_step_light
+from wangban.cases.queries import OPEN_CLOCK, light_filter, with_light, with_step_light
 from wangban.catalog.models import ItemVersion
 from wangban.catalog.queries import published_items
 from wangban.core.errors import InvalidInput
@@ -447,11 +447,12 @@ def my_steps(user: Any) -> Q:
 
 
 def review_tab_filter(tab: str, user: Any, today: date) -> Q:
-    """The condition of a review tab (`REVIEW_TABS`)."""
+    """The condition of a review tab (`REVIEW_TABS`). The open tabs say `OPEN_CLOCK` in so
+    many words, although their states imply it: the partial indexes on open cases need it."""
     if tab == TODO:
-        return IN_REVIEW & my_steps(user)
+        return OPEN_CLOCK & IN_REVIEW & my_steps(user)
     if tab == STOPPED:
-        return CLOCK_STOPPED
+        return OPEN_CLOCK & CLOCK_STOPPED
     if tab == DUE_SOON:
         return light_filter(clock.BLUE, today)
     if tab == REVIEW_OVERDUE:
@@ -524,22 +525,54 @@ def review_queue(
     )
 
 
+#: The tabs that show how many cases they hold: those of open cases. 已办结 grows without end
+#: and asks nothing of anyone; counting it would read every decided case of the department at
+#: each page view (bench/cases.py).
+COUNTED_REVIEW_TABS = (TODO, STOPPED, DUE_SOON, REVIEW_OVERDUE)
+
+
 def review_tab_counts(
     scope: QuerySet[Case], wanted: ReviewFilter, user: Any, today: date
-) -> dict[str, int]:
-    """How many cases each review tab holds under the same filters, in one query."""
-    cases = _review_filtered(scope, wanted, today)
+) -> dict[str, int | None]:
+    """How many cases each open tab holds under the same filters, in one query over the open
+    cases; None for 已办结, which shows no count."""
+    cases = _review_filtered(scope, wanted, today).filter(OPEN_CLOCK)
     counts = cases.aggregate(
-        **{tab: Count("pk", filter=review_tab_filter(tab, user, today)) for tab in REVIEW_TABS}
+        **{
+            tab: Count("pk", filter=review_tab_filter(tab, user, today))
+            for tab in COUNTED_REVIEW_TABS
+        }
     )
-    return {tab: int(counts[tab] or 0) for tab in REVIEW_TABS}
+    return {
+        tab: int(counts[tab] or 0) if tab in COUNTED_REVIEW_TABS else None for tab in REVIEW_TABS
+    }
+
+
+def review_items(user: Any) -> list[tuple[str, str]]:
+    """(code, name) of the items whose cases come to `user`'s review queues, for the filter:
+    the items of the departments where they hold a review role, and those with a step one of
+    these departments co-handles (联办), under the name of their newest version. Read from
+    the catalogue, not from the cases, which are many."""
+    departments = departments_where(user, *REVIEW_QUEUE_ROLES)
+    rows = (
+        ItemVersion.objects.filter(
+            Q(item__department__in=departments) | Q(steps__department__in=departments)
+        )
+        .order_by("item__code", "-number")
+        .values_list("item__code", "name")
+        .distinct()
+    )
+    names: dict[str, str] = {}
+    for code, name in rows:
+        names.setdefault(code, name)
+    return sorted(names.items(), key=lambda entry: entry[1])
 
 
 def review_steps(scope: QuerySet[Case]) -> list[str]:
     """The names of the open current steps of `scope`'s cases, for the filter (sorted in
-    Python: the databases collate Chinese differently)."""
+    Python: the databases collate Chinese differently). Only open cases have one."""
     names = (
-        scope.filter(current_step__isnull=False, current_step__finished_at__isnull=True)
+        scope.filter(OPEN_CLOCK, current_step__isnull=False, current_step__finished_at__isnull=True)
         .order_by()
         .values_list("current_step__name", flat=True)
         .distinct()

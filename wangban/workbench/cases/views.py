@@ -792,7 +792,7 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     scope = queues.review_scope(user)
     form = ReviewFilterForm(
-        request.GET, items=queues.queue_items(scope), steps=queues.review_steps(scope)
+        request.GET, items=queues.review_items(user), steps=queues.review_steps(scope)
     )
     wanted = _review_wanted(form)
     rows = queues.review_queue(scope, wanted, user, today)
