@@ -61,6 +61,13 @@ DEPARTMENT_STAFF = [
     ("approver", "冯审批", Role.APPROVER),
     ("dept_admin", "陈管理", Role.DEPT_ADMIN),
 ]
+# 市场监督管理局 works its own review steps too (承办、审核、审批), so that the demo cases
+# in review and decided are spread over two departments (wangban/cases/demo.py).
+MARKET_STAFF = [
+    ("handler_d02", "钱承办", Role.HANDLER),
+    ("reviewer_d02", "孙审核", Role.REVIEWER),
+    ("approver_d02", "杨审批", Role.APPROVER),
+]
 # The window clerk of each department that accepts its own applications (no 一窗受理).
 OWN_WINDOW_CLERKS = {
     "D03": "秦窗口",
@@ -133,6 +140,9 @@ def load_accounts() -> str:
 
     for username, real_name, role in DEPARTMENT_STAFF:
         _grant(_staff(username, real_name, transport), transport, role, admin)
+    market = departments[1]
+    for username, real_name, role in MARKET_STAFF:
+        _grant(_staff(username, real_name, market), market, role, admin)
     # Every other department keeps its own items (the demo catalogue), so each has an admin.
     for department in [*departments[1:], district, town]:
         username = "dept_admin_" + department.code.lower().replace("-", "_")

@@ -1,6 +1,7 @@
-"""The demo cases: a few in every state of applying and acceptance, made by the real actions
-across several items and departments, with real small files; loading twice creates nothing,
-and the audit trail of the whole demo verifies."""
+"""The demo cases: a few in every state, made by the real actions across several items and
+departments, with real small files; loading twice creates nothing, and the audit trail of the
+whole demo verifies. The cases of applying and acceptance are looked at here; those of review
+and decision in test_demo_review.py."""
 
 from __future__ import annotations
 
@@ -56,16 +57,30 @@ from wangban.conftest import restore_migration_data
 from wangban.core.demo import DEMO_LOADERS
 from wangban.notify.models import Message, SiteMessage
 
-SUMMARY = "15 件办件（草稿 3、已提交 3、待补正 1、不予受理 1、已终止 1、审查中 5、已撤回 1）"
+SUMMARY = (
+    "24 件办件（草稿 3、已提交 3、待补正 1、不予受理 1、已终止 1、审查中 8、已挂起 1、"
+    "准予许可 1、不予许可 1、已办结 3、已撤回 1）"
+)
 STATES = {
     CaseState.DRAFT: 3,
     CaseState.SUBMITTED: 3,
     CaseState.CORRECTION_REQUESTED: 1,
     CaseState.REJECTED: 1,
     CaseState.TERMINATED: 1,
-    CaseState.IN_REVIEW: 5,
+    CaseState.IN_REVIEW: 8,
+    CaseState.SUSPENDED: 1,
+    CaseState.APPROVED: 1,
+    CaseState.DENIED: 1,
+    CaseState.COMPLETED: 3,
     CaseState.WITHDRAWN: 1,
 }
+ACCEPTED_STATES = [
+    CaseState.IN_REVIEW,
+    CaseState.SUSPENDED,
+    CaseState.APPROVED,
+    CaseState.DENIED,
+    CaseState.COMPLETED,
+]
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +113,7 @@ def test_the_cases_load_after_the_items() -> None:
 
 def test_no_two_demo_cases_share_a_key() -> None:
     keys = [spec.key for spec in demo_cases()]
-    assert len(keys) == 15
+    assert len(keys) == 24
     assert len(set(keys)) == len(keys)
 
 
@@ -162,7 +177,7 @@ def test_the_stories_in_the_past_fit_the_configured_correction_time(
 ) -> None:
     settings.WANGBAN_CORRECTION_ANSWER_WORKING_DAYS = answer_days
     today = timezone.localdate()
-    specs = {spec.path[-1]: spec for spec in demo_cases() if spec.path}
+    specs = {spec.path[-1]: spec for spec in demo_cases() if spec.path and not spec.filed_ago}
 
     terminated = _timeline(specs[TERMINATE], today)
     submitted_on = timezone.localdate(terminated[SUBMIT])
@@ -226,12 +241,15 @@ def demo_city(loaded_demo: str, db: None) -> str:
 def test_every_state_is_there_with_its_counts(demo_city: str) -> None:
     assert demo_city == SUMMARY
     assert Counter(Case.objects.values_list("state", flat=True)) == STATES
-    assert Case.objects.count() == 15
+    assert Case.objects.count() == 24
     # Several items and departments; in review in five departments.
-    assert len(set(Case.objects.values_list("item", flat=True))) == 13
+    assert len(set(Case.objects.values_list("item", flat=True))) == 17
     assert len(set(Case.objects.values_list("department", flat=True))) == 7
     in_review = Case.objects.filter(state=CaseState.IN_REVIEW)
     assert sorted(in_review.values_list("department__code", flat=True)) == [
+        "D01",
+        "D01",
+        "D01",
         "D01",
         "D04",
         "D05",
@@ -239,9 +257,11 @@ def test_every_state_is_there_with_its_counts(demo_city: str) -> None:
         "D10",
     ]
     # Accepted cases, and only they, have a receipt number of their department.
-    for case in in_review:
+    accepted = Case.objects.filter(state__in=ACCEPTED_STATES)
+    assert accepted.count() == 14
+    for case in accepted:
         assert re.fullmatch(rf"{case.department.code}-\d{{8}}-0000\d", case.receipt_no or "")
-    assert not Case.objects.exclude(state=CaseState.IN_REVIEW).exclude(receipt_no=None).exists()
+    assert not Case.objects.exclude(state__in=ACCEPTED_STATES).exclude(receipt_no=None).exists()
 
 
 def test_drafts_online_and_at_a_window(demo_city: str) -> None:
@@ -284,9 +304,11 @@ def test_a_correction_notice_names_two_materials(demo_city: str) -> None:
 
 def test_accepted_by_the_centre_for_a_department_that_entrusts_it(demo_city: str) -> None:
     by_centre = Case.objects.filter(
-        state=CaseState.IN_REVIEW, accepting_department__is_service_centre=True
+        state__in=ACCEPTED_STATES, accepting_department__is_service_centre=True
     )
-    assert by_centre.count() == 2
+    # Two today (applying and acceptance), nine in the past (review and decision).
+    assert by_centre.count() == 11
+    assert by_centre.filter(accepted_on=timezone.localdate()).count() == 2
     for case in by_centre:
         assert case.department.entrusts_acceptance
         assert case.accepted_by.username == "centre_clerk"  # type: ignore[union-attr]
@@ -380,7 +402,7 @@ def test_materials_are_real_pdfs_and_pngs(demo_city: str) -> None:
     kinds = Counter(files.values_list("content_type", flat=True))
     assert set(kinds) == {"application/pdf", "image/png"}
     assert kinds["image/png"] >= 5
-    assert CaseMaterial.objects.filter(paper=True).count() == 2
+    assert CaseMaterial.objects.filter(paper=True).count() == 4
     for material in files:
         suffix = ".pdf" if material.content_type == "application/pdf" else ".png"
         assert material.file_name.endswith(suffix)
@@ -425,9 +447,9 @@ def test_the_demo_users_can_see_their_cases(demo_city: str) -> None:
     agent = User.objects.get(username="agent")
     centre_clerk = User.objects.get(username="centre_clerk")
     # 张三: his own cases and the company's (he owns it).
-    assert cases_visible_to(applicant).count() == 7
-    # 李四: his own case and the company's, through the agent grant.
-    assert cases_visible_to(agent).count() == 3
+    assert cases_visible_to(applicant).count() == 12
+    # 李四: his own two cases and the company's five, through the agent grant.
+    assert cases_visible_to(agent).count() == 7
     # The centre's clerk: every filed case of the entrusting departments, and the window draft.
     queue = cases_visible_to(centre_clerk)
     assert all(case.department.entrusts_acceptance for case in queue)
