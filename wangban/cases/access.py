@@ -241,17 +241,17 @@ class _AmongIds(Func):
     conditional = True
     output_field = BooleanField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        column, subquery = self.get_source_expressions()
-        column_sql, column_params = compiler.compile(column)
-        subquery_sql, subquery_params = compiler.compile(subquery)
-        return f"{column_sql} IN {subquery_sql}", [*column_params, *subquery_params]
+    template = "%(expressions)s"
+    arg_joiner = " IN "
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        column, subquery = self.get_source_expressions()
-        column_sql, column_params = compiler.compile(column)
-        subquery_sql, subquery_params = compiler.compile(subquery)
-        return f"{column_sql} = ANY(ARRAY{subquery_sql})", [*column_params, *subquery_params]
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="%(expressions)s)",
+            arg_joiner=" = ANY(ARRAY",
+            **extra_context,
+        )
 
 
 def _applicant_side(user: Any) -> Q:
