@@ -25,7 +25,8 @@ dropped afterwards.
    Latency at the client, one request at a time over one keep-alive connection, pages 1–5 in
    turn: the API list by light and due date (department token: one department's scope;
    supervisor token: centre-wide), the API list without a filter, and the staff queue
-   pages of step 2. Target p95 < 100 ms.
+   pages of step 2. Target p95 < 100 ms for the queue pages and the lists by light
+   (`TARGETED`); the unfiltered lists are reported beside them.
 4. Lifecycles: `--lifecycles` cases, `--clients` threads (urllib over keep-alive
    connections): create → 2 materials → submit → accept → approve_step ×2 → decide through
    the API; cases per second and p50/p99 per transition. Then the same number of
@@ -69,6 +70,16 @@ TARGET_P95_MS = 100.0
 TARGET_RATIO = 0.5
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/wb_bench_cases"
 LIST = "/api/v1/cases?light=red&ordering=due_date"
+#: The reads the p95 target is for (the issue: the staff queue pages, and the API list
+#: filtered by light and sorted by due date). The unfiltered lists are measured beside them
+#: for the record: a page of every case of a department, or of the city, newest first.
+TARGETED = (
+    "api_red_by_due_department",
+    "api_red_by_due_supervisor",
+    "workbench_queue",
+    "workbench_review_overdue",
+    "workbench_review_todo",
+)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 #: The requests of one lifecycle, in order (both the API's and the baseline's).
 STEPS = [
@@ -619,17 +630,18 @@ def main() -> None:
             },
             "documents_unit": "documents/s",
             "target_p95_ms": TARGET_P95_MS,
+            "target_p95_for": list(TARGETED),
             "target_ratio": TARGET_RATIO,
         }
     )
-    api_p95 = [v for k, v in summary.items() if k.endswith("_p95_ms") and k != "target_p95_ms"]
+    targeted = [summary[f"{name}_p95_ms"] for name in TARGETED if f"{name}_p95_ms" in summary]
     equal_counts = all(
         summary[f"queries_api_{who}_page_10"] == summary[f"queries_api_{who}_page_100"]
         for who in ("department", "supervisor")
     )
     summary["query_count_independent_of_page_size"] = equal_counts
     summary["ok"] = (
-        all(p < TARGET_P95_MS for p in api_p95)
+        all(p < TARGET_P95_MS for p in targeted)
         and equal_counts
         and summary["ratio"] >= TARGET_RATIO
         and api["errors"] == 0

@@ -61,7 +61,7 @@ from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
 from wangban.cases.models import Case, CaseStep
 from wangban.cases.queries import OPEN_CLOCK, light_filter, with_light, with_step_light
-from wangban.catalog.models import ItemVersion
+from wangban.catalog.models import ItemVersion, WorkflowStep
 from wangban.catalog.queries import published_items
 from wangban.core.errors import InvalidInput
 from wangban.core.identifiers import clean_credit_code
@@ -437,7 +437,9 @@ DECIDED = Q(decided_on__isnull=False)
 def my_steps(user: Any) -> Q:
     """The cases whose open current step is `user`'s to work: assigned to them, or to the
     pool of a department where they hold the step's role (`access.holds_current_step`)."""
-    open_step = Q(current_step__isnull=False, current_step__finished_at__isnull=True)
+    # Every alternative below names a column of the step, so a case without one never
+    # matches; `current_step__isnull=False` would only add a scan of that index.
+    open_step = Q(current_step__finished_at__isnull=True)
     pools = Q(pk__in=[])
     for role, department in sorted(user_roles(user)):
         pools |= Q(current_step__role=role, current_step__department_id=department)
@@ -568,13 +570,19 @@ def review_items(user: Any) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda entry: entry[1])
 
 
-def review_steps(scope: QuerySet[Case]) -> list[str]:
-    """The names of the open current steps of `scope`'s cases, for the filter (sorted in
-    Python: the databases collate Chinese differently). Only open cases have one."""
+def review_steps(user: Any) -> list[str]:
+    """The names of the approval steps of the items of `user`'s review queues (`review_items`),
+    for the filter (sorted in Python: the databases collate Chinese differently). Read from
+    the catalogue, as the items are; the acceptance step (受理) is not a review step."""
+    departments = departments_where(user, *REVIEW_QUEUE_ROLES)
     names = (
-        scope.filter(OPEN_CLOCK, current_step__isnull=False, current_step__finished_at__isnull=True)
+        WorkflowStep.objects.filter(
+            Q(version__item__department__in=departments)
+            | Q(version__steps__department__in=departments)
+        )
+        .exclude(role=Role.CLERK)
         .order_by()
-        .values_list("current_step__name", flat=True)
+        .values_list("name", flat=True)
         .distinct()
     )
     return sorted(set(names))

@@ -118,7 +118,7 @@ def test_filters_and_sorting(city: City) -> None:
     assert tab_of(user, queues.TODO, today) == []
     scope = queues.review_scope(user)
     everything = scope.filter(decided_on__isnull=True)
-    assert queues.review_steps(scope) == sorted(["审批", "审核"])
+    assert queues.review_steps(user) == sorted(["审核", "复核", "审批"])  # not 受理
     due = queues.review_queue(everything, queues.ReviewFilter(tab=queues.DUE_SOON), user, today)
     assert list(due) == []
     ascending = [
@@ -159,3 +159,5 @@ def test_the_item_filter_lists_the_items_of_my_departments_and_those_i_co_handle
     assert queues.review_items(make_staff("market_reviewer", city.market, Role.REVIEWER)) == listed
     assert queues.review_items(make_staff("market_clerk", city.market, Role.CLERK)) == []
     assert queues.review_items(city.supervisor) == []
+    assert queues.review_steps(staff.reviewer) == sorted(["联合审查", "审批"])
+    assert queues.review_steps(city.supervisor) == []

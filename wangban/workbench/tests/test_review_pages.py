@@ -196,8 +196,9 @@ def test_the_review_queue_query_count_does_not_grow_with_the_page(
     assert len(rows_of(html)) == 3
     assert len(three) == len(one)
     # session, user, device, roles, agent grants; the item and step filters; the count,
-    # the tabs' counts (one aggregate), the page's rows (one query with both lights).
-    assert len(one) == 10
+    # the tabs' counts (one aggregate), the page's ids, then its rows (one query with both
+    # lights).
+    assert len(one) == 11
 
 
 def test_only_review_staff_open_the_review_queue(client: Client, city: City) -> None:
