@@ -181,6 +181,8 @@ class Case(models.Model):
             models.Index(fields=["accepting_department", "state"], name="case_queue"),
             models.Index(fields=["department", "state"], name="case_department"),
             models.Index(fields=["department", "due_date"], name="case_department_due"),
+            # Lists are newest first by default (`Meta.ordering`, the API's default order).
+            models.Index(fields=["created_at", "id"], name="case_created"),
             # The open cases (those with a light) by due date, for each scope a list combines
             # (`access.cases_visible_to`): the review queues and the API's `?light=` read a
             # department's open cases, or the city's, without touching the decided ones.

@@ -11,6 +11,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="case",
+            index=models.Index(fields=["created_at", "id"], name="case_created"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
             index=models.Index(
                 condition=models.Q(
                     ("accepted_on__isnull", False),
