@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 
 from wangban.accounts.models import Person
 from wangban.cases.models import Case
-from wangban.notify.actions import enqueue_message, enqueue_site_message
+from wangban.notify.actions import enqueue_messages, outbox_message, site_message
 from wangban.notify.choices import MessageChannel
 
 
@@ -50,18 +50,10 @@ def case_link(case_id: str) -> str:
 def tell_applicant(case: Case, *, event_type: str, title: str, text: str, key: str) -> None:
     """Enqueue `text` as an SMS to the applicant's phone (key `{key}:sms`, none without a
     phone) and as an in-site message titled `title` with a link to the case to every inbox
-    recipient (key `{key}:site:{user id}`). Call it inside the step's transaction."""
-    phone = applicant_phone(case)
-    if phone:
-        enqueue_message(
-            MessageChannel.SMS,
-            recipient=phone,
-            event_type=event_type,
-            payload={"text": text, "case": case.pk},
-            key=f"{key}:sms",
-        )
-    for user in inbox_recipients(case):
-        enqueue_site_message(
+    recipient (key `{key}:site:{user id}`), all in one go. Call it inside the step's
+    transaction."""
+    messages = [
+        site_message(
             user,
             event_type=event_type,
             title=title,
@@ -69,3 +61,16 @@ def tell_applicant(case: Case, *, event_type: str, title: str, text: str, key: s
             link=case_link(case.pk),
             key=f"{key}:site:{user.pk}",
         )
+        for user in inbox_recipients(case)
+    ]
+    phone = applicant_phone(case)
+    if phone:
+        sms = outbox_message(
+            MessageChannel.SMS,
+            recipient=phone,
+            event_type=event_type,
+            payload={"text": text, "case": case.pk},
+            key=f"{key}:sms",
+        )
+        messages.insert(0, sms)
+    enqueue_messages(messages)

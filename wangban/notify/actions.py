@@ -81,13 +81,13 @@ def publish_event(event_type: str, payload: dict[str, Any], *, key: str) -> list
     return _add(messages)
 
 
-def enqueue_message(
+def outbox_message(
     channel: str, *, recipient: str, event_type: str, payload: dict[str, Any], key: str
 ) -> Message:
-    """Put one message for one recipient into the outbox (e.g. an SMS: channel `sms`,
-    the phone number, `{"text": ...}`). Same rules as `publish_event`: inside the caller's
-    transaction, `key` unique across the outbox (prefix it with your domain), a repeat
-    returns the message already there."""
+    """One message for one recipient, checked and not saved yet: give it, alone or with
+    others, to `enqueue_messages`. An SMS has channel `sms`, the phone number and
+    `{"text": ...}`; an in-site message is `site_message`. ValueError for a message that
+    could never be delivered."""
     if channel not in MessageChannel.values:
         raise ValueError(f"unknown channel {channel!r}")
     if channel == MessageChannel.SMS and not str(payload.get("text", "")).strip():
@@ -101,8 +101,7 @@ def enqueue_message(
             f"an in-site message links to a path on this site, not {payload['link']!r}"
         )
     _check_key(key)
-    _require_transaction()
-    message = Message(
+    return Message(
         channel=channel,
         recipient=recipient,
         key=key,
@@ -110,7 +109,43 @@ def enqueue_message(
         payload=json_safe(payload),
         next_attempt_at=timezone.now(),
     )
-    return _add([message])[0]
+
+
+def site_message(
+    user: Any, *, event_type: str, title: str, body: str, link: str = "", key: str
+) -> Message:
+    """An in-site message (站内信) for `user`, not saved yet (see `outbox_message`): channel
+    `site`, the user's id as recipient. The `site` sender writes it into the user's inbox
+    (`SiteMessage`) once, however often the delivery is retried. `link` is a path on this
+    site (e.g. the case's page)."""
+    return outbox_message(
+        MessageChannel.SITE,
+        recipient=str(user.pk),
+        event_type=event_type,
+        payload={"title": title, "body": body, "link": link},
+        key=key,
+    )
+
+
+def enqueue_messages(messages: Sequence[Message]) -> list[Message]:
+    """Put messages made by `outbox_message` or `site_message` into the outbox, all in one
+    go, inside the caller's transaction (RuntimeError otherwise). Each `key` is unique across
+    the outbox (prefix it with your domain): a repeat returns the message already there.
+    Returns the messages as stored, in order; delivery is enqueued after the commit."""
+    _require_transaction()
+    return _add(list(messages))
+
+
+def enqueue_message(
+    channel: str, *, recipient: str, event_type: str, payload: dict[str, Any], key: str
+) -> Message:
+    """Put one message for one recipient into the outbox: `outbox_message` then
+    `enqueue_messages`. Same rules as `publish_event`: inside the caller's transaction,
+    `key` unique across the outbox, a repeat returns the message already there."""
+    message = outbox_message(
+        channel, recipient=recipient, event_type=event_type, payload=payload, key=key
+    )
+    return enqueue_messages([message])[0]
 
 
 def is_site_path(link: str) -> bool:
@@ -122,17 +157,10 @@ def is_site_path(link: str) -> bool:
 def enqueue_site_message(
     user: Any, *, event_type: str, title: str, body: str, link: str = "", key: str
 ) -> Message:
-    """Put an in-site message (站内信) for `user` into the outbox: channel `site`, the
-    user's id as recipient. The `site` sender writes it into the user's inbox
-    (`SiteMessage`) once, however often the delivery is retried. `link` is a path on this
-    site (e.g. the case's page). Same rules as `enqueue_message`."""
-    return enqueue_message(
-        MessageChannel.SITE,
-        recipient=str(user.pk),
-        event_type=event_type,
-        payload={"title": title, "body": body, "link": link},
-        key=key,
-    )
+    """Put an in-site message (站内信) for `user` into the outbox (`site_message`). Same
+    rules as `enqueue_message`."""
+    message = site_message(user, event_type=event_type, title=title, body=body, link=link, key=key)
+    return enqueue_messages([message])[0]
 
 
 def mark_site_messages_read(user: Any) -> int:

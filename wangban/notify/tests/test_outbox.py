@@ -10,7 +10,13 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from wangban.accounts.sms import OUTBOX
-from wangban.notify.actions import enqueue_message, publish_event
+from wangban.notify.actions import (
+    enqueue_message,
+    enqueue_messages,
+    outbox_message,
+    publish_event,
+    site_message,
+)
 from wangban.notify.delivery import deliver_due
 from wangban.notify.models import Message
 from wangban.notify.tests.helpers import ITEM, make_endpoint, publish
@@ -148,4 +154,56 @@ def test_an_sms_goes_through_the_configured_gateway() -> None:
 def test_an_sms_without_text_is_refused() -> None:
     with pytest.raises(ValueError, match="non-empty"), transaction.atomic():
         enqueue_message("sms", recipient="13800138000", event_type="x.y", payload={}, key="k")
+    assert Message.objects.count() == 0
+
+
+def test_several_messages_go_in_at_once_and_a_repeated_key_adds_nothing(
+    django_capture_on_commit_callbacks, django_user_model
+) -> None:
+    user = django_user_model.objects.create_user("inbox_owner", password="x" * 16)
+    sms = outbox_message(
+        "sms",
+        recipient="13800138000",
+        event_type="case.accepted",
+        payload={"text": "已受理"},
+        key="case:9:accepted:sms",
+    )
+    site = site_message(
+        user,
+        event_type="case.accepted",
+        title="已受理",
+        body="您的申请已受理。",
+        link="/cases/9/",
+        key="case:9:accepted:site",
+    )
+    assert Message.objects.count() == 0  # made, not saved
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        stored = enqueue_messages([sms, site])
+    assert [(m.channel, m.key) for m in stored] == [
+        ("sms", "case:9:accepted:sms"),
+        ("site", "case:9:accepted:site"),
+    ]
+    tasks = DBTaskResult.objects.filter(task_path=TASK_PATH)
+    assert sorted(task.args_kwargs["args"][0] for task in tasks) == sorted(m.pk for m in stored)
+    again = outbox_message(
+        "sms",
+        recipient="13800138000",
+        event_type="case.accepted",
+        payload={"text": "已受理"},
+        key="case:9:accepted:sms",
+    )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        [repeat] = enqueue_messages([again])
+    assert repeat.pk == stored[0].pk
+    assert Message.objects.count() == 2
+    assert DBTaskResult.objects.filter(task_path=TASK_PATH).count() == 2  # nothing re-sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueueing_outside_a_transaction_is_refused() -> None:
+    sms = outbox_message(
+        "sms", recipient="13800138000", event_type="case.accepted", payload={"text": "x"}, key="k1"
+    )
+    with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"):
+        enqueue_messages([sms])
     assert Message.objects.count() == 0
