@@ -150,7 +150,9 @@ elif os.environ.get("DB_PREPARED_STATEMENTS", "1") == "1":
     # connection is prepared once and then only executed: the case actions repeat the same
     # queries, and planning them anew each time was a fifth of a lifecycle (bench/cases.py).
     # Behind a pooler in transaction mode (PgBouncer < 1.21) set DB_PREPARED_STATEMENTS=0.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -35,8 +35,10 @@ def new_case_id() -> str:
     return secrets.token_hex(10)
 
 
-#: Accepted, not decided, in a state whose clock counts: the cases that have a light (the same
-#: condition as `queries.OPEN_CLOCK`, which the partial indexes below need word for word).
+#: Accepted, not decided, in a state whose clock counts: the cases that have a light, and the
+#: condition of the partial indexes on open cases below. Queries state it as
+#: `queries.OPEN_CLOCK`, with the states written into the SQL, so that PostgreSQL can prove
+#: the indexes apply even to a prepared statement's generic plan.
 OPEN = Q(accepted_on__isnull=False, decided_on__isnull=True, state__in=CLOCK_STATES)
 
 

@@ -61,6 +61,7 @@ from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
 from wangban.cases.models import Case, CaseStep
 from wangban.cases.queries import OPEN_CLOCK, light_filter, with_light, with_step_light
+from wangban.catalog.choices import PENDING_STATES
 from wangban.catalog.models import ItemVersion, WorkflowStep
 from wangban.catalog.queries import published_items
 from wangban.core.errors import InvalidInput
@@ -550,6 +551,16 @@ def review_tab_counts(
     }
 
 
+def _case_versions(departments: set[int]) -> QuerySet[ItemVersion]:
+    """The item versions cases of `departments` can be filed under: versions implemented by
+    one of them (a case takes its department from its version, so an item handed to another
+    department (下放) keeps its old versions here), or with a step one of them co-handles.
+    Versions never published have no case."""
+    return ItemVersion.objects.filter(
+        Q(department__in=departments) | Q(steps__department__in=departments)
+    ).exclude(state__in=PENDING_STATES)
+
+
 def review_items(user: Any) -> list[tuple[str, str]]:
     """(code, name) of the items whose cases come to `user`'s review queues, for the filter:
     the items of the departments where they hold a review role, and those with a step one of
@@ -557,9 +568,7 @@ def review_items(user: Any) -> list[tuple[str, str]]:
     the catalogue, not from the cases, which are many."""
     departments = departments_where(user, *REVIEW_QUEUE_ROLES)
     rows = (
-        ItemVersion.objects.filter(
-            Q(item__department__in=departments) | Q(steps__department__in=departments)
-        )
+        _case_versions(departments)
         .order_by("item__code", "-number")
         .values_list("item__code", "name")
         .distinct()
@@ -576,10 +585,7 @@ def review_steps(user: Any) -> list[str]:
     the catalogue, as the items are; the acceptance step (受理) is not a review step."""
     departments = departments_where(user, *REVIEW_QUEUE_ROLES)
     names = (
-        WorkflowStep.objects.filter(
-            Q(version__item__department__in=departments)
-            | Q(version__steps__department__in=departments)
-        )
+        WorkflowStep.objects.filter(version__in=_case_versions(departments).values("pk"))
         .exclude(role=Role.CLERK)
         .order_by()
         .values_list("name", flat=True)

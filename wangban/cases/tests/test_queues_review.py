@@ -21,6 +21,8 @@ from wangban.cases.tests.review_helpers import (
     review_item,
     review_staff,
 )
+from wangban.catalog.choices import VersionState
+from wangban.catalog.models import ItemVersion
 from wangban.conftest import City, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +163,30 @@ def test_the_item_filter_lists_the_items_of_my_departments_and_those_i_co_handle
     assert queues.review_items(city.supervisor) == []
     assert queues.review_steps(staff.reviewer) == sorted(["联合审查", "审批"])
     assert queues.review_steps(city.supervisor) == []
+    # Handed to another department (下放): the versions its cases were filed under stay
+    # with the department that implements them.
+    item = version.item
+    item.department = city.market
+    item.save(update_fields=["department"])
+    assert queues.review_items(staff.reviewer) == listed
+
+
+def test_a_version_never_published_is_not_in_the_filters(city: City) -> None:
+    version = review_item(city)
+    staff = review_staff(city)
+    ItemVersion.objects.filter(pk=version.pk).update(state=VersionState.DRAFT)
+    assert queues.review_items(staff.reviewer) == []
+    assert queues.review_steps(staff.reviewer) == []
+
+
+def test_the_open_clock_condition_writes_its_states_into_the_sql() -> None:
+    # Sent as parameters, the states would leave PostgreSQL unable to use the partial
+    # indexes on open cases in a prepared statement's generic plan.
+    from wangban.cases.models import Case
+    from wangban.cases.queries import OPEN_CLOCK, among_constants
+
+    sql, params = Case.objects.filter(OPEN_CLOCK).query.sql_with_params()
+    assert "IN ('in_review', 'suspended', 'correction_requested')" in sql
+    assert "in_review" not in [str(param) for param in params]
+    with pytest.raises(ValueError, match="plain code"):
+        among_constants("state", ["in_review'; DROP TABLE cases_case; --"])

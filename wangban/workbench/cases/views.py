@@ -796,8 +796,9 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     )
     wanted = _review_wanted(form)
     rows = queues.review_queue(scope, wanted, user, today)
-    # The page's ids first (the filter, the order and the offset touch no joined table),
-    # then those rows with everything a row shows: a department's tab holds thousands.
+    # The page's ids first (filtered, sorted and skipped without the joins and the step-light
+    # subquery a row needs), then those fifty rows with everything a row shows: a
+    # department's tab holds thousands.
     page = Paginator(rows.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
     ids = list(page)
     cases = sorted(rows.filter(pk__in=ids), key=lambda case: ids.index(case.pk))
