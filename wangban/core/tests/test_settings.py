@@ -118,3 +118,25 @@ def test_language_and_time_zone() -> None:
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
+
+
+@pytest.mark.parametrize(
+    ("prepared", "expected"),
+    [
+        ("1", "{'sslmode': 'require', 'server_side_binding': True, 'prepare_threshold': 5}"),
+        ("0", "{'sslmode': 'require'}"),
+    ],
+)
+def test_prepared_statements_keep_the_options_of_the_database_url(
+    prepared: str, expected: str
+) -> None:
+    # No connection is made: the settings are only printed.
+    url = "postgres://wangban:secret@db.internal:5432/wangban?sslmode=require"
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        **{**PRODUCTION_ENV, "DATABASE_URL": url, "DB_PREPARED_STATEMENTS": prepared},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
