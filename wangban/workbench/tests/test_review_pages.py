@@ -113,7 +113,8 @@ def test_the_review_queue_shows_tabs_lights_and_both_due_dates(client: Client, c
     text = text_of(html)
     for tab in ("待办 2 件", "停止计时 1 件", "即将到期 1 件", "已超期 0 件"):
         assert tab in text
-    assert "已办结" in text and "已办结 1" not in text  # the closed tab shows no count
+    assert "已办结" in text
+    assert "已办结 1" not in text  # the closed tab shows no count
     assert 'aria-current="page">待办' in html
     rows = rows_of(html)
     assert len(rows) == 2
