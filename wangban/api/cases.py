@@ -153,10 +153,24 @@ class ClockStopSerializer(serializers.Serializer):
     )
 
 
+class DecisionDocumentSerializer(serializers.Serializer):
+    title = serializers.CharField(label="文书名称")
+    sealed_at = serializers.DateTimeField(label="盖章时间", allow_null=True)
+    verification_code = serializers.CharField(label="验证码")
+    verification_url = serializers.URLField(
+        label="验证地址", help_text="公开的验证页面，与决定书上二维码的地址相同"
+    )
+
+
 class DecisionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(label="审批决定", choices=DecisionOutcome.choices)
     reason = serializers.CharField(label="决定理由", allow_blank=True)
     legal_basis = serializers.CharField(label="法律依据")
+    document = DecisionDocumentSerializer(
+        label="决定书",
+        allow_null=True,
+        help_text="加盖电子印章的准予或不予行政许可决定书；决定书生成并盖章前为 null",
+    )
 
 
 class CaseEventSerializer(serializers.Serializer):

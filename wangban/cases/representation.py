@@ -24,9 +24,11 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from wangban.cases import queries, schedule
-from wangban.cases.choices import CaseAction, CaseState, Light
+from wangban.cases.choices import CaseAction, CaseState, DocumentKind, DocumentState, Light
+from wangban.cases.documents import verification_url
 from wangban.cases.models import (
     Case,
+    CaseDocument,
     CaseEvent,
     CaseExtension,
     CaseMaterial,
@@ -207,9 +209,37 @@ def stop_to_api(stop: ClockStop) -> dict[str, Any]:
     }
 
 
+#: The documents that carry a decision (准予 / 不予行政许可决定书), sealed once rendered.
+DECISION_DOCUMENTS = (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION)
+
+
+def decision_document_to_api(case: Case) -> dict[str, Any] | None:
+    """The sealed decision document: its title, when it was sealed, and the public page that
+    verifies it (`/verify/<code>/`, the address its QR code carries); null until the worker
+    has rendered and sealed it. Reads `case.documents` as `for_representation` prefetches
+    them: the sealed decision documents only."""
+    sealed = [
+        document
+        for document in case.documents.all()
+        if document.kind in DECISION_DOCUMENTS
+        and document.state == DocumentState.READY
+        and document.verification_code
+    ]
+    if not sealed:
+        return None
+    document = sealed[-1]
+    return {
+        "title": document.title,
+        "sealed_at": iso_datetime(document.sealed_at),
+        "verification_code": document.verification_code,
+        "verification_url": verification_url(document.verification_code),
+    }
+
+
 def decision_to_api(case: Case) -> dict[str, Any] | None:
     """The decision (行政许可法第三十八条) once made: the outcome as `decide` recorded it (the
-    state says `completed` after delivery), the reasons and the legal basis."""
+    state says `completed` after delivery), the reasons and the legal basis, and the sealed
+    decision document with its verification link once the worker has sealed it."""
     if case.decided_on is None:
         return None
     decided = [event for event in case.events.all() if event.action == CaseAction.DECIDE]
@@ -218,6 +248,7 @@ def decision_to_api(case: Case) -> dict[str, Any] | None:
         "outcome": outcome,
         "reason": case.decision_reason,
         "legal_basis": case.decision_legal_basis,
+        "document": decision_document_to_api(case),
     }
 
 
@@ -228,7 +259,8 @@ def for_representation(queryset: QuerySet[Case], today: date | None = None) -> Q
     """`queryset` with everything `case_to_api` reads joined or prefetched, and the lights of
     the case and of its current step computed in SQL as of `today` (default: the local
     date): a page of cases costs one query for the cases and one each for events, materials,
-    notices, stops, extensions and current steps, whatever its length."""
+    notices, stops, extensions, sealed decision documents and current steps, whatever its
+    length."""
     today = today or timezone.localdate()
     steps = CaseStep.objects.select_related("department", "assignee")
     return queries.with_light(
@@ -240,6 +272,14 @@ def for_representation(queryset: QuerySet[Case], today: date | None = None) -> Q
             Prefetch("correction_notices", queryset=CorrectionNotice.objects.order_by("issued_at")),
             Prefetch("clock_stops", queryset=ClockStop.objects.order_by("started_at", "id")),
             Prefetch("extensions", queryset=CaseExtension.objects.order_by("at", "id")),
+            Prefetch(
+                "documents",
+                queryset=CaseDocument.objects.filter(
+                    kind__in=DECISION_DOCUMENTS, state=DocumentState.READY
+                )
+                .only("id", "case_id", "kind", "state", "title", "sealed_at", "verification_code")
+                .order_by("id"),
+            ),
             Prefetch("current_step", queryset=queries.with_step_light(steps, today)),
         ),
         today,

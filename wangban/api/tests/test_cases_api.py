@@ -435,8 +435,9 @@ def test_a_page_of_cases_costs_the_same_queries_whatever_its_length(
         actions.do_accept(case, actor=city.transport_clerk)
         client.get("/api/v1/cases")  # warms the working-day calendar's cache
         # Token, roles, agent grants, count, page, events, materials, notices, clock stops,
-        # extensions, current steps (with their departments, assignees and lights).
-        with django_assert_num_queries(11):
+        # extensions, sealed decision documents, current steps (with their departments,
+        # assignees and lights).
+        with django_assert_num_queries(12):
             assert client.get("/api/v1/cases").json()["count"] == 1
         for _ in range(4):
             case = submitted_case(city, actor=person)
@@ -448,10 +449,10 @@ def test_a_page_of_cases_costs_the_same_queries_whatever_its_length(
         for _ in range(3):
             case = submitted_case(city, actor=person)
             actions.do_accept(case, actor=city.transport_clerk)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(12):
             body = client.get("/api/v1/cases").json()
         assert body["count"] == 8
         steps = [row["current_step"] for row in body["results"]]
         assert sorted(step["name"] if step else "" for step in steps) == [""] * 4 + ["审核"] * 4
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(12):
             assert client.get("/api/v1/cases?ordering=due_date&light=green").json()["count"] == 4

@@ -9,12 +9,21 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from wangban.accounts.choices import Role
 from wangban.api.tests.cases_helpers import at, client_for, error
 from wangban.cases import review
+from wangban.cases.documents import render_document
 from wangban.cases.models import Case
+from wangban.cases.tests.decision_helpers import (
+    decided_case,
+    decision_of,
+    review_world,
+    transport_seal,
+)
 from wangban.cases.tests.review_helpers import (
     ACCEPTED_AT,
     Staff,
@@ -394,6 +403,7 @@ def test_the_case_shows_its_stops_extensions_and_decision(city: City, staff: Sta
         "outcome": "denied",
         "reason": "不符合条件",
         "legal_basis": "某条例",
+        "document": None,  # until the worker has rendered and sealed it
     }
     assert (body["state"], body["decided_on"], body["light"], body["current_step"]) == (
         "denied",
@@ -453,3 +463,29 @@ def test_a_staff_page_costs_the_same_queries_whatever_its_length(city: City, sta
         1,
         1,
     ]
+
+
+def test_the_decision_carries_its_sealed_document_and_verification_link(city: City) -> None:
+    staff = review_world(city)
+    transport_seal(city)
+    case = decided_case(city, staff)
+    client = client_for(city.applicant)
+    assert client.get(f"/api/v1/cases/{case.pk}").json()["decision"]["document"] is None
+    document = decision_of(case)
+    document.refresh_from_db()
+    code = document.verification_code
+    assert render_document(document.pk) == "ready"
+    document.refresh_from_db()
+    shown = client.get(f"/api/v1/cases/{case.pk}").json()["decision"]["document"]
+    assert shown == {
+        "title": "准予行政许可决定书",
+        "sealed_at": timezone.localtime(document.sealed_at).isoformat(timespec="seconds"),
+        "verification_code": code,
+        "verification_url": f"http://localhost:8000/verify/{code}/",
+    }
+    # The same in the list, and the public page it names verifies the document.
+    listed = client.get("/api/v1/cases").json()["results"]
+    assert [row["decision"]["document"]["verification_code"] for row in listed] == [code]
+    page = Client().get(f"/verify/{code}/")
+    assert page.status_code == 200
+    assert "验证通过" in page.content.decode()
