@@ -2,7 +2,7 @@
 load against a raw-SQL baseline, and document rendering (PostgreSQL only).
 
     .venv/bin/python bench/cases.py [--database-url postgres://USER@HOST:PORT/NEW_DB_NAME]
-        [--cases 1000000] [--requests 200] [--lifecycles 1000] [--clients 8]
+        [--cases 1000000] [--requests 200] [--lifecycles 10000] [--clients 8]
         [--documents 100] [--seed 8]
 
 The database named by `--database-url` must not exist: it is created for the run and
@@ -597,7 +597,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--lifecycles", type=int, default=1_000)
+    parser.add_argument("--lifecycles", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--documents", type=int, default=100)
     parser.add_argument("--seed", type=int, default=8)
