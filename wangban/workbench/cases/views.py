@@ -13,6 +13,7 @@ for files), a refusal of the user or of the state as a message on the case page 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -104,6 +105,25 @@ def _query(wanted: queues.QueueFilter | queues.ReviewFilter, **changes: str) -> 
     return query.urlencode()
 
 
+def _tabs(
+    names: dict[str, str],
+    counts: Mapping[str, int | None],
+    wanted: queues.QueueFilter | queues.ReviewFilter,
+) -> list[dict[str, Any]]:
+    """The tab bar of a queue (`_queue_tabs.html`): each tab's name, count (None: shown
+    without one), link under the same filters, and whether it is the one shown."""
+    return [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "query": _query(wanted, tab=key),
+            "current": key == wanted.tab,
+        }
+        for key, label in names.items()
+    ]
+
+
 def _row(case: Case) -> dict[str, Any]:
     annotated: Any = case
     if annotated.due_at is not None:
@@ -152,16 +172,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     wanted = _wanted(form)
     page = Paginator(queues.queue(scope, wanted, at), PER_PAGE).get_page(request.GET.get("page"))
     counts = queues.tab_counts(scope, wanted, at)
-    tabs = [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key],
-            "query": _query(wanted, tab=key),
-            "current": key == wanted.tab,
-        }
-        for key, label in queues.TABS.items()
-    ]
+    tabs = _tabs(queues.TABS, counts, wanted)
     return render(
         request,
         "workbench/cases/queue.html",
@@ -803,16 +814,7 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     ids = list(page)
     cases = sorted(rows.filter(pk__in=ids), key=lambda case: ids.index(case.pk))
     counts = queues.review_tab_counts(scope, wanted, user, today)
-    tabs = [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key],
-            "query": _query(wanted, tab=key),
-            "current": key == wanted.tab,
-        }
-        for key, label in queues.REVIEW_TABS.items()
-    ]
+    tabs = _tabs(queues.REVIEW_TABS, counts, wanted)
     return render(
         request,
         "workbench/cases/review_queue.html",
