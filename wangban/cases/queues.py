@@ -29,6 +29,7 @@ from now, in the hours of the clerk's hall); green otherwise (大安办法第三
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -281,6 +282,15 @@ def tab_counts(scope: QuerySet[Case], wanted: QueueFilter, at: Now) -> dict[str,
     return {tab: int(counts[tab] or 0) for tab in TABS}
 
 
+def _item_choices(rows: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(code, name) pairs for an item filter, from rows ordered by code and newest version
+    first: each item once, under its newest name, sorted by name."""
+    names: dict[str, str] = {}
+    for code, name in rows:
+        names.setdefault(code, name)
+    return sorted(names.items(), key=lambda entry: entry[1])
+
+
 def queue_items(scope: QuerySet[Case]) -> list[tuple[str, str]]:
     """(code, name) of the items that have cases in `scope`, for the filter."""
     rows = (
@@ -288,10 +298,7 @@ def queue_items(scope: QuerySet[Case]) -> list[tuple[str, str]]:
         .values_list("item__code", "version__name")
         .distinct()
     )
-    names: dict[str, str] = {}
-    for code, name in rows:
-        names.setdefault(code, name)
-    return sorted(names.items(), key=lambda entry: entry[1])
+    return _item_choices(rows)
 
 
 # --- Supervision -----------------------------------------------------------------------------
@@ -573,10 +580,7 @@ def review_items(user: Any) -> list[tuple[str, str]]:
         .values_list("item__code", "name")
         .distinct()
     )
-    names: dict[str, str] = {}
-    for code, name in rows:
-        names.setdefault(code, name)
-    return sorted(names.items(), key=lambda entry: entry[1])
+    return _item_choices(rows)
 
 
 def review_steps(user: Any) -> list[str]:
