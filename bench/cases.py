@@ -94,6 +94,18 @@ STEPS = [
 ]
 
 
+def transition_body(action: str) -> dict[str, Any]:
+    """The JSON body of a review transition of the lifecycle: an opinion, or the decision."""
+    if action == "decide":
+        return {
+            "action": "decide",
+            "outcome": "approved",
+            "reason": "符合法定条件。",
+            "legal_basis": "《中华人民共和国行政许可法》第三十八条",
+        }
+    return {"action": action, "opinion": "同意。"}
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
@@ -221,14 +233,7 @@ def count_writes(city: dict[str, Any]) -> dict[str, dict[str, int]]:
         )
     step("submit", lambda: client.post(f"/api/v1/cases/{case['id']}/submit", headers=applicant))
     for action in STEPS[4:]:
-        body = {"action": action, "opinion": "同意。"}
-        if action == "decide":
-            body = {
-                "action": "decide",
-                "outcome": "approved",
-                "reason": "符合法定条件。",
-                "legal_basis": "《中华人民共和国行政许可法》第三十八条",
-            }
+        body = transition_body(action)
         case = step(
             action,
             partial(
@@ -404,14 +409,7 @@ def api_lifecycle(client: Http, n: int, made: dict[str, Any], record: Callable) 
     for action in STEPS[4:]:
         if case is None:
             return
-        body = {"action": action, "opinion": "同意。"}
-        if action == "decide":
-            body = {
-                "action": "decide",
-                "outcome": "approved",
-                "reason": "符合法定条件。",
-                "legal_basis": "《中华人民共和国行政许可法》第三十八条",
-            }
+        body = transition_body(action)
         if case.get("current_step"):
             body["step"] = case["current_step"]["id"]
         case = record(
