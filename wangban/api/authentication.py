@@ -18,9 +18,11 @@ def token_from_header(request: HttpRequest) -> str | None:
 
 
 def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
+    """The active user of a usable token, with their department (the audit trail copies
+    its code at every write)."""
     token = (
         ApiToken.objects.usable()
-        .select_related("user")
+        .select_related("user", "user__department")
         .filter(key_hash=hash_token(raw), user__is_active=True)
         .first()
     )

@@ -60,7 +60,12 @@ from wangban.cases.clock import BLUE, GREEN, RED
 from wangban.cases.models import Case
 from wangban.cases.progress import find_case_for_progress, public_progress
 from wangban.cases.queries import filter_light
-from wangban.cases.representation import case_to_api, for_representation, material_to_api
+from wangban.cases.representation import (
+    case_to_api,
+    for_representation,
+    material_to_api,
+    represent,
+)
 from wangban.catalog.choices import SpecialProcedure
 from wangban.core.errors import Conflict, InvalidInput, NotFound
 
@@ -744,11 +749,6 @@ def checked_case_id(raw: str) -> str:
     return raw
 
 
-def represented(case_id: str) -> dict[str, Any]:
-    """The case as it stands now, with everything the representation reads in a few queries."""
-    return case_to_api(for_representation(Case.objects.filter(pk=case_id)).get())
-
-
 def object_id(raw: Any) -> int | None:
     """An opaque id from JSON or a form field as the row's key; None when absent. An id no
     row can have becomes 0, which matches nothing: the action then refuses it exactly as it
@@ -929,7 +929,7 @@ class CaseListView(CaseAPIView):
         )
         location = reverse("api:case", args=[case.pk])
         return Response(
-            represented(case.pk), status=status.HTTP_201_CREATED, headers={"Location": location}
+            represent(case), status=status.HTTP_201_CREATED, headers={"Location": location}
         )
 
 
@@ -942,8 +942,7 @@ class CaseDetailView(CaseAPIView):
         responses={200: CaseSerializer},
     )
     def get(self, request: Request, id: str) -> Response:
-        case = access_case(checked_case_id(id), request.user)
-        return Response(represented(case.pk))
+        return Response(represent(access_case(checked_case_id(id), request.user)))
 
 
 class CaseMaterialView(CaseAPIView):
@@ -958,27 +957,36 @@ class CaseMaterialView(CaseAPIView):
         responses={201: CaseMaterialSerializer},
     )
     def post(self, request: Request, id: str) -> Response:
-        access_case(checked_case_id(id), request.user)  # 404 before a malformed body's 400
-        data = json_object(request)
-        code = data.get("material_code")
-        # No material code has a NUL character, and the database cannot compare one: shown
-        # as U+FFFD, it is refused as any unknown code, after the action's 404, 403 and 409.
-        material_code = "" if code is None else str(code).strip().replace("\x00", "\ufffd")
-        upload = request.FILES.get("file")
+        # The whole upload is read before the case is locked (a slow client must not hold
+        # the lock); a malformed body is refused only after the 404 and the 403.
+        body_error: Exception | None = None
         try:
-            row = actions.do_attach_material(
-                checked_case_id(id),
-                actor=request.user,
-                material_code=material_code,
-                upload=upload,
-                reuse=object_id(data.get("reuse")),
-                request=request._request,
-            )
-        except InvalidInput as error:
-            # Only after the action's 404, 403 and 409: then a missing code reads as such.
-            if not material_code and "material_code" in error.fields:
-                raise InvalidInput(fields={"material_code": ["请填写材料编码。"]}) from error
-            raise
+            data = json_object(request)
+        except Exception as error:  # raised below, in its turn
+            body_error, data = error, {}
+        with transaction.atomic():
+            case = access_case(checked_case_id(id), request.user, for_write=True)
+            if body_error is not None:
+                raise body_error
+            code = data.get("material_code")
+            # No material code has a NUL character, and the database cannot compare one:
+            # shown as U+FFFD, it is refused as any unknown code, after the action's 404,
+            # 403 and 409.
+            material_code = "" if code is None else str(code).strip().replace("\x00", "\ufffd")
+            try:
+                row = actions.do_attach_material(
+                    case,
+                    actor=request.user,
+                    material_code=material_code,
+                    upload=request.FILES.get("file"),
+                    reuse=object_id(data.get("reuse")),
+                    request=request._request,
+                )
+            except InvalidInput as error:
+                # Only after the action's 404, 403 and 409: then a missing code reads as such.
+                if not material_code and "material_code" in error.fields:
+                    raise InvalidInput(fields={"material_code": ["请填写材料编码。"]}) from error
+                raise
         return Response(material_to_api(row), status=status.HTTP_201_CREATED)
 
 
@@ -993,7 +1001,7 @@ class CaseSubmitView(CaseAPIView):
     )
     def post(self, request: Request, id: str) -> Response:
         case = actions.do_submit(checked_case_id(id), actor=request.user, request=request._request)
-        return Response(represented(case.pk))
+        return Response(represent(case))
 
 
 class CaseTransitionView(CaseAPIView):
@@ -1036,8 +1044,9 @@ class CaseTransitionView(CaseAPIView):
             check_transition(case.state, name)
             body = transition.body(data=data)
             body.is_valid(raise_exception=True)
+            # The action takes over the case locked here (`access.lock_case`) and changes it.
             transition.run(case, request.user, dict(body.validated_data), request._request)
-            return Response(represented(case.pk))
+            return Response(represent(case))
 
 
 class ProgressView(APIView):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -211,7 +212,8 @@ def may_change_materials(case: Case, user: Any, *, paper: bool = False) -> bool:
 def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     """The case `case_id` if `user` may see it, else NotFound (404). With `for_write` the
     row is locked (call it inside a transaction) and read-only viewers (supervisors) get
-    Forbidden (403); which actions a writer may do is `may_act`."""
+    Forbidden (403); which actions a writer may do is `may_act`. `lock_case` takes the
+    case so locked on to the action."""
     queryset = Case.objects.select_related(
         "item",
         "version",
@@ -230,7 +232,43 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
         is_applicant_side(case, user) or is_queue_clerk(case, user) or is_reviewer_of(case, user)
     ):
         raise Forbidden("您只能查看该办件，不能办理。")
+    if for_write:
+        case._locked_for = (user.pk, _outer_transaction())  # type: ignore[attr-defined]
     return case
+
+
+def _outer_transaction() -> Any:
+    """The outermost transaction now open: a row lock lasts as long as it does."""
+    return connection.atomic_blocks[0] if connection.atomic_blocks else None
+
+
+def is_held(case: Any) -> bool:
+    """Locked by `access_case(…, for_write=True)` in the transaction still open and not taken
+    over yet: its fields are the row's as it stands."""
+    held = getattr(case, "_locked_for", None)
+    return held is not None and held[1] is _outer_transaction()
+
+
+def release(case: Case) -> None:
+    """Forget that `case` is held: the row changed behind it, so the action reads it again."""
+    case.__dict__.pop("_locked_for", None)
+
+
+def lock_case(case: Case | str, user: Any) -> Case:
+    """`access_case(…, for_write=True)` for an action: the case locked and checked for
+    `user`. A Case that `access_case` locked so for the same user in the transaction still
+    open is taken over as it is, once, instead of being read and checked again: the API's
+    transition view locks and checks before it reads the body, then hands the case to the
+    action. What the action returns carries no such mark, so a later action reads afresh."""
+    held = getattr(case, "_locked_for", None) if isinstance(case, Case) else None
+    if held is not None:
+        del case._locked_for  # type: ignore[union-attr]
+        outer = _outer_transaction()
+        if outer is not None and held[0] == user.pk and held[1] is outer:
+            return case  # type: ignore[return-value]
+    locked = access_case(case.pk if isinstance(case, Case) else str(case), user, for_write=True)
+    del locked._locked_for  # type: ignore[attr-defined]
+    return locked
 
 
 class _AmongIds(Func):

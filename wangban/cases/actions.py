@@ -24,6 +24,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case as DjangoCase
+from django.db.models import When
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -34,13 +36,15 @@ from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
 from wangban.cases import clock, schedule
 from wangban.cases.access import (
-    access_case,
     can_see_case,
     is_applicant_side,
     is_clerk_of,
+    is_held,
     is_queue_clerk,
+    lock_case,
     may_act,
     may_change_materials,
+    release,
     require_may_act,
 )
 from wangban.cases.choices import (
@@ -108,8 +112,8 @@ def accepting_department_for(department: Department) -> Department:
 def office_hours_for(department: Department) -> list[tuple[time, time]] | None:
     """The office hours of a hall of `department`, else of the first hall; None means the
     default hours (09:00–12:00, 13:30–17:30)."""
-    hall = Hall.objects.filter(department=department).order_by("pk").first()
-    hall = hall or Hall.objects.order_by("pk").first()
+    own_first = DjangoCase(When(department=department, then=0), default=1)
+    hall = Hall.objects.order_by(own_first, "pk").first()
     return hall.office_hour_spans() if hall else None
 
 
@@ -134,7 +138,7 @@ def _audit_channel(case: Case, actor: Any) -> str | None:
 
 def _begin(case: Case | str, actor: Any, action: str) -> tuple[Case, str]:
     """Lock and check in API.md's order: 404, 403, 409. Returns the case and the new state."""
-    locked = access_case(_case_id(case), actor, for_write=True)
+    locked = lock_case(case, actor)
     require_may_act(locked, actor, action)
     return locked, check_transition(locked.state, action)
 
@@ -153,6 +157,24 @@ def _finish(
     """Save the changed fields and the new state, append the event and the audit event,
     tell the applicant, and write the written notice the step issues (rendered to PDF by
     the task worker after the commit: `documents.issue_documents`)."""
+    _finish_with_event(
+        case, action, to_state, actor=actor, fields=fields, request=request, note=note, data=data
+    )
+    return case
+
+
+def _finish_with_event(
+    case: Case,
+    action: str,
+    to_state: str,
+    *,
+    actor: Any,
+    fields: Sequence[str] = (),
+    request: HttpRequest | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """`_finish`, returning the timeline event it appended."""
     from_state = case.state
     case.state = to_state
     case.save(update_fields=[*fields, "state"])
@@ -179,7 +201,7 @@ def _finish(
     )
     _notify(case, event)
     issue_documents(case, event)
-    return case
+    return event
 
 
 def _value(case: Case, name: str) -> Any:
@@ -354,7 +376,7 @@ def do_create_case(
     A draft's form may be incomplete, but what it holds must fit the schema."""
     if channel not in Channel.values:
         raise InvalidInput(fields={"channel": ["未知的申请渠道。"]})
-    version = published_version(item_code)
+    version = published_version(item_code, parts=False)
     accepting = accepting_department_for(version.department)
     if channel == Channel.WINDOW:
         if not is_clerk_of(actor, accepting):
@@ -425,7 +447,7 @@ def do_update_form(
 ) -> Case:
     """Replace a draft's form (checked as a draft: required fields may still be empty)."""
     with transaction.atomic():
-        locked = access_case(_case_id(case), actor, for_write=True)
+        locked = lock_case(case, actor)
         require_may_act(locked, actor, CaseAction.SUBMIT)
         if locked.state != CaseState.DRAFT:
             raise Conflict("只有草稿可以修改申请表。", code="form_locked")
@@ -465,24 +487,27 @@ def _editable_material(case: Case, actor: Any, material_code: str, *, paper: boo
 
 
 def _put_material(case: Case, material: Material, actor: Any, **values: Any) -> CaseMaterial:
-    row, _ = CaseMaterial.objects.update_or_create(
-        case=case,
-        material_code=material.code,
-        defaults={
-            "material_name": material.name,
-            "submission": case.submission + 1,
-            "attached_by": actor,
-            "attached_at": timezone.now(),
-            "paper": False,
-            "note": "",
-            "file_name": "",
-            "blob": "",
-            "content_type": "",
-            "size": 0,
-            "sha256": "",
-            **values,
-        },
-    )
+    """Write the case's row of `material`, replacing what it held. The case is locked, so
+    nothing else writes the row meanwhile: it is read, then updated or inserted."""
+    row = CaseMaterial.objects.filter(case=case, material_code=material.code).first()
+    row = row or CaseMaterial(case=case, material_code=material.code)
+    fields = {
+        "material_name": material.name,
+        "submission": case.submission + 1,
+        "attached_by": actor,
+        "attached_at": timezone.now(),
+        "paper": False,
+        "note": "",
+        "file_name": "",
+        "blob": "",
+        "content_type": "",
+        "size": 0,
+        "sha256": "",
+        **values,
+    }
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
     return row
 
 
@@ -545,7 +570,7 @@ def do_attach_material(
     stored once under its SHA-256. Or `reuse` a file of the same applicant's earlier case
     (a `CaseMaterial` id): the new row references the same stored bytes."""
     with transaction.atomic():
-        locked = access_case(_case_id(case), actor, for_write=True)
+        locked = lock_case(case, actor)
         material = _editable_material(locked, actor, material_code, paper=False)
         if upload is not None and reuse is None:
             values = _stored_file(upload, material)
@@ -584,7 +609,7 @@ def do_mark_paper_material(
     """A window clerk records that a material was handed over on paper (大安办法第十七—十八条:
     窗口收取纸质材料), with an optional note; it counts as submitted."""
     with transaction.atomic():
-        locked = access_case(_case_id(case), actor, for_write=True)
+        locked = lock_case(case, actor)
         material = _editable_material(locked, actor, material_code, paper=True)
         row = _put_material(locked, material, actor, paper=True, note=(note or "").strip())
         record(
@@ -602,12 +627,13 @@ def do_mark_paper_material(
 
 
 def _missing_materials(
-    case: Case, codes: Iterable[str], submission: int | None
+    case: Case, codes: Iterable[str], submission: int | None, names: dict[str, str] | None = None
 ) -> dict[str, list[str]]:
     """`materials.<code>` problems for materials of `codes` that are absent (or, with
     `submission`, not handed in for that submission)."""
     rows = {row.material_code: row for row in case.materials.all()}
-    names = dict(case.version.materials.values_list("code", "name"))
+    if names is None:
+        names = dict(case.version.materials.values_list("code", "name"))
     problems: dict[str, list[str]] = {}
     for code in codes:
         row = rows.get(code)
@@ -628,8 +654,10 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
                 f"“{locked.version.name}”已取消，不能再提交申请。", code="item_withdrawn"
             )
         problems = form_problems(locked.version.form_schema, locked.form)
-        required = locked.version.materials.filter(required=True).values_list("code", flat=True)
-        problems.update(_missing_materials(locked, required, None))
+        materials = list(locked.version.materials.values_list("code", "name", "required"))
+        required = [code for code, _, needed in materials if needed]
+        names = {code: name for code, name, _ in materials}
+        problems.update(_missing_materials(locked, required, None, names))
         if problems:
             raise InvalidInput("申请还不完整，请按提示补充后再提交。", fields=problems)
         fields = _schedule_pre_review(locked, actor, timezone.now())
@@ -905,9 +933,15 @@ def _deem_if_due(case: Case | str) -> None:
     record that first (it commits on its own); the clerk's action then meets the case in
     review, and a late answer cannot hide the deemed acceptance from supervision."""
     case_id, today = _case_id(case), timezone.localdate()
-    due = Case.objects.filter(pk=case_id, state=CaseState.SUBMITTED, deemed_due_on__lt=today)
-    if due.exists():
-        _deem_accept(case_id, today)
+    if isinstance(case, Case) and is_held(case):  # locked by the caller: as in the row
+        deemed_due_on = case.deemed_due_on
+        due = case.state == CaseState.SUBMITTED and bool(deemed_due_on and deemed_due_on < today)
+    else:
+        due = Case.objects.filter(
+            pk=case_id, state=CaseState.SUBMITTED, deemed_due_on__lt=today
+        ).exists()
+    if due and _deem_accept(case_id, today) and isinstance(case, Case):
+        release(case)
 
 
 def _deem_accept(case_id: str, today: date) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from wangban.cases import queries, schedule
@@ -255,6 +255,20 @@ def decision_to_api(case: Case) -> dict[str, Any] | None:
 # --- the case ----------------------------------------------------------------------------------
 
 
+#: What `case_to_api` reads of a case's rows, each in the order it shows them.
+EVENTS = Prefetch("events", queryset=CaseEvent.objects.order_by("id"))
+MATERIALS = Prefetch("materials", queryset=CaseMaterial.objects.order_by("material_code"))
+NOTICES = Prefetch("correction_notices", queryset=CorrectionNotice.objects.order_by("issued_at"))
+STOPS = schedule.STOPS
+EXTENSIONS = schedule.EXTENSIONS
+SEALED_DECISIONS = Prefetch(
+    "documents",
+    queryset=CaseDocument.objects.filter(kind__in=DECISION_DOCUMENTS, state=DocumentState.READY)
+    .only("id", "case_id", "kind", "state", "title", "sealed_at", "verification_code")
+    .order_by("id"),
+)
+
+
 def for_representation(queryset: QuerySet[Case], today: date | None = None) -> QuerySet[Case]:
     """`queryset` with everything `case_to_api` reads joined or prefetched, and the lights of
     the case and of its current step computed in SQL as of `today` (default: the local
@@ -267,23 +281,42 @@ def for_representation(queryset: QuerySet[Case], today: date | None = None) -> Q
         queryset.select_related(
             "item", "version", "department", "accepting_department", "on_behalf_of"
         ).prefetch_related(
-            Prefetch("events", queryset=CaseEvent.objects.order_by("id")),
-            Prefetch("materials", queryset=CaseMaterial.objects.order_by("material_code")),
-            Prefetch("correction_notices", queryset=CorrectionNotice.objects.order_by("issued_at")),
-            Prefetch("clock_stops", queryset=ClockStop.objects.order_by("started_at", "id")),
-            Prefetch("extensions", queryset=CaseExtension.objects.order_by("at", "id")),
-            Prefetch(
-                "documents",
-                queryset=CaseDocument.objects.filter(
-                    kind__in=DECISION_DOCUMENTS, state=DocumentState.READY
-                )
-                .only("id", "case_id", "kind", "state", "title", "sealed_at", "verification_code")
-                .order_by("id"),
-            ),
+            EVENTS,
+            MATERIALS,
+            NOTICES,
+            STOPS,
+            EXTENSIONS,
+            SEALED_DECISIONS,
             Prefetch("current_step", queryset=queries.with_step_light(steps, today)),
         ),
         today,
     )
+
+
+def represent(case: Case, *, today: date | None = None) -> dict[str, Any]:
+    """`case_to_api` of one case already in hand: the one `access.access_case` read, or the
+    one an action locked and changed (its fields and its current step are as saved). Only
+    its rows are read, and only those it can have: the timeline and the materials always,
+    the clock's stops and extensions once accepted, the latest correction notice while
+    one is open, the sealed decision documents once decided. Whatever the action read of
+    them before it wrote is read again."""
+    lookups: list[Prefetch] = [EVENTS, MATERIALS]
+    if case.state == CaseState.CORRECTION_REQUESTED:
+        lookups.append(NOTICES)
+    if case.accepted_on is not None:
+        lookups += [STOPS, EXTENSIONS]
+    if case.decided_on is not None:
+        lookups.append(SEALED_DECISIONS)
+    # The clock's rows the action kept are true (`schedule` keeps them so); the rest is
+    # read again.
+    kept = getattr(case, "_prefetched_objects_cache", {})
+    case._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        name: rows
+        for name, rows in kept.items()
+        if name in (STOPS.prefetch_to, EXTENSIONS.prefetch_to)
+    }
+    prefetch_related_objects([case], *lookups)
+    return case_to_api(case, today=today)
 
 
 def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
@@ -334,8 +367,9 @@ def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
         "light": figures.light,
         "remaining_working_days": figures.remaining_working_days,
         "current_step": step_to_api(step, case, today) if step else None,
-        "extensions": [extension_to_api(row) for row in case.extensions.all()],
-        "stops": [stop_to_api(row) for row in case.clock_stops.all()],
+        # Only an accepted case has a clock to stop or extend.
+        "extensions": [extension_to_api(row) for row in case.extensions.all()] if accepted else [],
+        "stops": [stop_to_api(row) for row in case.clock_stops.all()] if accepted else [],
         "decision": decision_to_api(case),
         "correction": correction_to_api(notice) if notice else None,
         "closing_reason": case.closing_reason,

@@ -33,12 +33,12 @@ from wangban.accounts.choices import Role
 from wangban.accounts.roles import user_has_role
 from wangban.audit.actions import record
 from wangban.cases import schedule
-from wangban.cases.access import access_case, require_may_act
+from wangban.cases.access import lock_case, require_may_act
 from wangban.cases.actions import (
     _actor_name,
     _audit_channel,
-    _case_id,
     _finish,
+    _finish_with_event,
     _require_text,
     _value,
 )
@@ -72,7 +72,7 @@ def _begin(
 ) -> tuple[Case, str]:
     """Lock and check: 404, then 409 `stale` when the caller saw another current step, 403,
     409 `invalid_transition`. Returns the case and the table's new state."""
-    locked = access_case(_case_id(case), actor, for_write=True)
+    locked = lock_case(case, actor)
     if step is not None and str(step) != str(locked.current_step_id):
         raise Conflict("办件已被他人办理，当前环节已变化，请刷新后重试。", code="stale")
     require_may_act(locked, actor, action)
@@ -97,12 +97,6 @@ def _previous_step(case: Case, step: CaseStep) -> WorkflowStep | None:
     if not earlier or earlier[-1].order in accepted:
         return None
     return earlier[-1]
-
-
-def _tell(case: Case, text: str) -> None:
-    """The SMS for the event `_finish` just appended."""
-    event = CaseEvent.objects.filter(case=case).latest("id")
-    schedule.tell_applicant(case, event, text)
 
 
 def _iso(day: date | None) -> str | None:
@@ -148,7 +142,7 @@ def do_approve_step(
             )
         text = _require_text(opinion, "opinion", "请填写审查意见。")
         now = timezone.now()
-        cal = schedule.current_calendar()
+        cal = schedule.current_calendar(locked)
         schedule.close_step(
             locked,
             current,
@@ -190,7 +184,7 @@ def do_return_step(
             raise Conflict(f"“{current.name}”之前没有可退回的环节。", code="no_previous_step")
         text = _require_text(reason, "reason", "请写明退回的理由。")
         now = timezone.now()
-        cal = schedule.current_calendar()
+        cal = schedule.current_calendar(locked)
         schedule.close_step(
             locked, current, actor=actor, now=now, outcome=StepOutcome.RETURN, opinion=text, cal=cal
         )
@@ -325,7 +319,7 @@ def do_suspend(
             procedure=procedure,
         )
         label = SpecialProcedure(procedure).label
-        _finish(
+        event = _finish_with_event(
             locked,
             CaseAction.SUSPEND,
             target,
@@ -335,8 +329,9 @@ def do_suspend(
             note=f"{label}：{text}",
             data={"procedure": procedure, "declared": procedure in declared},
         )
-        _tell(
+        schedule.tell_applicant(
             locked,
+            event,
             f"您申请的“{locked.version.name}”需进行{label}，办理时限暂停计算。原因：{text}",
         )
         return locked
@@ -358,7 +353,7 @@ def do_resume(
         fields = schedule.restart_clock(
             locked, actor=actor, now=timezone.now(), action=CaseAction.RESUME, note=text
         )
-        _finish(
+        event = _finish_with_event(
             locked,
             CaseAction.RESUME,
             target,
@@ -368,8 +363,9 @@ def do_resume(
             note=text,
             data={"due_date": _iso(locked.due_date)},
         )
-        _tell(
+        schedule.tell_applicant(
             locked,
+            event,
             f"您申请的“{locked.version.name}”已恢复办理，承诺办结日期为{locked.due_date}。",
         )
         return locked
@@ -416,7 +412,7 @@ def do_extend(
         }
         if extension.exceeds_statutory:
             data["violation"] = "extension_exceeds_statutory"
-        _finish(
+        event = _finish_with_event(
             locked,
             CaseAction.EXTEND,
             target,
@@ -426,8 +422,9 @@ def do_extend(
             note=text,
             data=data,
         )
-        _tell(
+        schedule.tell_applicant(
             locked,
+            event,
             f"您申请的“{locked.version.name}”经批准延长办理期限{days}个工作日，"
             f"承诺办结日期调整为{locked.due_date}。理由：{text}",
         )
@@ -535,7 +532,7 @@ def do_decide(
         fields = schedule.store_clock(locked, locked.decided_on)
         on_time = locked.due_date is None or locked.decided_on <= locked.due_date
         label = DecisionOutcome(outcome).label
-        _finish(
+        event = _finish_with_event(
             locked,
             CaseAction.DECIDE,
             DECISION_STATES[DecisionOutcome(outcome)],
@@ -554,8 +551,9 @@ def do_decide(
         )
         place = str((locked.version.guide or {}).get("place") or "").strip()
         pickup = f"纸质结果可到{place}领取。" if place else ""
-        _tell(
+        schedule.tell_applicant(
             locked,
+            event,
             f"您申请的“{locked.version.name}”已于{locked.decided_on}作出{label}决定，"
             f"请登录查看决定书。{pickup}",
         )
@@ -590,7 +588,7 @@ def do_complete(
         locked.delivery = delivery
         locked.tracking_no = number
         locked.closed_at = timezone.now()
-        _finish(
+        event = _finish_with_event(
             locked,
             CaseAction.COMPLETE,
             target,
@@ -605,5 +603,6 @@ def do_complete(
             Delivery.MAIL: f"办理结果已邮寄，快递单号 {number}",
             Delivery.ONLINE: "办理结果已网上送达，请登录查看",
         }[Delivery(delivery)]
-        _tell(locked, f"您申请的“{locked.version.name}”{how}，办件已办结。")
+        text = f"您申请的“{locked.version.name}”{how}，办件已办结。"
+        schedule.tell_applicant(locked, event, text)
         return locked

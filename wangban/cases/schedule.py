@@ -32,7 +32,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from wangban.accounts.choices import Role
@@ -157,7 +157,7 @@ def statutory_extension_limit(version: ItemVersion) -> int:
 _seen_version: int | None = None
 
 
-def current_calendar() -> WorkingCalendar:
+def current_calendar(case: Case | None = None) -> WorkingCalendar:
     """The active calendar, made sure to include every holiday change committed so far.
 
     A process checks its cached calendar only every few seconds (`active_calendar`). Called
@@ -165,22 +165,49 @@ def current_calendar() -> WorkingCalendar:
     cache when it moved: a holiday change recomputes the open cases in its transaction,
     waiting for any case an action holds locked, so an action that locks a case after such a
     change committed must compute with the new rows, or it would store stale dates. Not for
-    the holiday change's own transaction, which passes `active_calendar()` itself."""
+    the holiday change's own transaction, which passes `active_calendar()` itself.
+
+    Given the locked `case`, the number is read once for it: the calendar is kept on the
+    case for the rest of the action (a later action locks, and reads, afresh)."""
     global _seen_version
+    kept = getattr(case, "_calendar", None)
+    if kept is not None:
+        return kept
     version = (
         HolidayCalendarVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
     )
     if version != _seen_version:
         invalidate_calendar_cache()
         _seen_version = version
-    return active_calendar()
+    calendar = active_calendar()
+    if case is not None:
+        case._calendar = calendar  # type: ignore[attr-defined]
+    return calendar
 
 
 # --- from rows to the pure clock --------------------------------------------------------------
 
+#: The clock's rows of a case, each in the order they happened.
+STOPS = Prefetch("clock_stops", queryset=ClockStop.objects.order_by("started_at", "id"))
+EXTENSIONS = Prefetch("extensions", queryset=CaseExtension.objects.order_by("at", "id"))
+
+
+def _rows(case: Case, lookup: Prefetch) -> list[Any]:
+    """The case's stops or extensions (`STOPS`, `EXTENSIONS`), read once for the locked case
+    and kept on it: whatever writes them here keeps the kept rows true (`_forget`)."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if lookup.prefetch_to not in cache:
+        prefetch_related_objects([case], lookup)
+    return list(getattr(case, lookup.prefetch_to).all())
+
+
+def _forget(case: Case, lookup: Prefetch) -> None:
+    """Drop the kept rows of `lookup` after adding one: the next read sees it."""
+    getattr(case, "_prefetched_objects_cache", {}).pop(lookup.prefetch_to, None)
+
 
 def _stops(case: Case) -> list[ClockStop]:
-    return sorted(case.clock_stops.all(), key=lambda stop: (stop.started_at, stop.pk))
+    return sorted(_rows(case, STOPS), key=lambda stop: (stop.started_at, stop.pk))
 
 
 def _stop_events(stops: Iterable[ClockStop]) -> list[tuple[ClockStop, list[clock.ClockEvent]]]:
@@ -197,7 +224,7 @@ def clock_events(case: Case) -> tuple[clock.ClockEvent, ...]:
     """The case's stops, restarts and extensions in the order they happened. Stops never
     overlap and an extension happens only while the clock runs, so an extension goes before
     every stop that started after it (or at the same moment) and after the others."""
-    extensions = sorted(case.extensions.all(), key=lambda ext: (ext.at, ext.pk))
+    extensions = sorted(_rows(case, EXTENSIONS), key=lambda ext: (ext.at, ext.pk))
     events: list[clock.ClockEvent] = []
     index = 0
     for stop, pair in _stop_events(_stops(case)):
@@ -271,7 +298,7 @@ def store_clock(
     """Recompute the approval clock of an accepted case from its rows as it stands at the end
     of `today` (default: the local date) and set its stored fields; the current step's
     clock is saved too. Returns the case's field names for `update_fields`."""
-    cal = calendar if calendar is not None else current_calendar()
+    cal = calendar if calendar is not None else current_calendar(case)
     today = today or timezone.localdate()
     pure = case_clock(case)
     state = clock.clock_state(pure, today, cal)
@@ -354,12 +381,11 @@ def open_step(
 ) -> CaseStep:
     """Start a visit of `workflow_step`: in the step's co-handling department or the case's,
     for its named person or else the department's pool, with the step's budget from today."""
-    cal = cal if cal is not None else current_calendar()
-    last = case.steps.aggregate(last=Max("visit"))["last"] or 0
+    cal = cal if cal is not None else current_calendar(case)
     named = workflow_step.assignment == Assignment.PERSON
     step = CaseStep(
         case=case,
-        visit=last + 1,
+        visit=_next_visit(case),
         workflow_step=workflow_step,
         order=workflow_step.order,
         name=workflow_step.name,
@@ -370,9 +396,25 @@ def open_step(
         started_at=now,
         started_on=timezone.localdate(now),
     )
+    if step.department_id == case.department_id:
+        step.department = case.department  # as read with the case
     _store_step_clock(step, (), step.started_on, cal)
     step.save()
     return step
+
+
+def _next_visit(case: Case) -> int:
+    """The number of the case's next step visit. Every step opened becomes the current one
+    (the acceptance's own step is closed at once, but the next opens on the same case), so
+    the current step is the last visit; without one the last is read. It is then counted
+    on the locked case: only the action that holds it opens steps."""
+    last = getattr(case, "_last_visit", None)
+    if last is None and case.current_step is not None:
+        last = case.current_step.visit
+    if last is None:
+        last = case.steps.aggregate(last=Max("visit"))["last"] or 0
+    case._last_visit = last + 1  # type: ignore[attr-defined]
+    return int(last) + 1
 
 
 def close_step(
@@ -394,7 +436,7 @@ def close_step(
     step.actor_name = _actor_name(actor)
     fields = ["finished_at", "outcome", "opinion", "actor", "actor_name"]
     if outcome != StepOutcome.CLOSED:
-        cal = cal if cal is not None else current_calendar()
+        cal = cal if cal is not None else current_calendar(case)
         _store_step_clock(step, _stops(case), timezone.localdate(now), cal)
         fields += STEP_CLOCK_FIELDS
     step.save(update_fields=fields)
@@ -404,7 +446,7 @@ def start_review(case: Case, actor: Any, now: datetime) -> list[str]:
     """On acceptance (and deemed acceptance): the approval clock starts on `accepted_on` and
     the case enters its first review step. Leading steps of the `clerk` role (受理) are done
     by the acceptance itself and recorded as such. Returns the case's changed fields."""
-    cal = current_calendar()
+    cal = current_calendar(case)
     steps = workflow(case)
     while steps and steps[0].role == Role.CLERK:
         done = open_step(case, steps.pop(0), now, cal)
@@ -429,6 +471,7 @@ def stop_clock(
     notice: CorrectionNotice | None = None,
 ) -> list[str]:
     """Stop the approval clock today (DESIGN.md §5: the stop day is not used)."""
+    _forget(case, STOPS)
     ClockStop.objects.create(
         case=case,
         kind=kind,
@@ -457,7 +500,8 @@ def stop_for_correction(case: Case, actor: Any, notice: CorrectionNotice) -> lis
 
 
 def open_stop(case: Case) -> ClockStop | None:
-    return ClockStop.objects.filter(case=case, ended_at__isnull=True).first()
+    """The stop that has not ended (one at most); ending it changes the kept row itself."""
+    return next((stop for stop in _rows(case, STOPS) if stop.ended_at is None), None)
 
 
 def _end_stop(stop: ClockStop, *, actor: Any, now: datetime, action: str, note: str) -> None:
@@ -482,9 +526,8 @@ def restart_clock(
 
 def correction_during_review(case: Case) -> bool:
     """The case awaits a correction requested during review (its clock is stopped for it)."""
-    return ClockStop.objects.filter(
-        case=case, ended_at__isnull=True, kind=StopKind.CORRECTION
-    ).exists()
+    stop = open_stop(case)
+    return stop is not None and stop.kind == StopKind.CORRECTION
 
 
 def notices_of_this_stage(case: Case) -> Any:
@@ -519,6 +562,7 @@ def add_extension(
     extension (`statutory_extension_limit`); the caller recomputes the clock."""
     limit = statutory_extension_limit(case.version)
     total = case.extension_days + working_days
+    _forget(case, EXTENSIONS)
     return CaseExtension.objects.create(
         case=case,
         at=now,
@@ -653,7 +697,7 @@ def recompute_open_clocks() -> list[str]:
                 continue
             if not case.steps.exists() and case.state == CaseState.IN_REVIEW:
                 case.save(update_fields=start_review(case, None, timezone.now()))
-            cal = current_calendar()
+            cal = current_calendar(case)
             if _reschedule(case, timezone.localdate(), cal, None, note="重新计算办结期限。"):
                 moved.append(case.pk)
     return moved

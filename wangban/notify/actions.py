@@ -176,13 +176,16 @@ def _add(messages: list[Message]) -> list[Message]:
     if not messages:
         return []
     keys = [message.key for message in messages]
-    existing = set(Message.objects.filter(key__in=keys).values_list("key", flat=True))
-    new = [message for message in messages if message.key not in existing]
-    # A concurrent transaction inserting the same key makes this one wait for it and then
-    # skip the row: the key stays unique without an error in the caller's transaction.
-    Message.objects.bulk_create(new, ignore_conflicts=True)
+    # A key already in the outbox skips the row; so does one a concurrent transaction is
+    # inserting, after waiting for it: the key stays unique without an error in the
+    # caller's transaction.
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
     stored = {message.key: message for message in Message.objects.filter(key__in=keys)}
-    schedule_delivery([stored[message.key].pk for message in new])
+    # The rows this call wrote are those with the uuid it made; only they are delivered.
+    new = {
+        stored[message.key].pk for message in messages if stored[message.key].uuid == message.uuid
+    }
+    schedule_delivery(sorted(new))
     return [stored[key] for key in keys]
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -25,3 +27,22 @@ def token(api: APIClient, user: User) -> str:
     )
     assert response.status_code == 201
     return response.json()["token"]
+
+
+@pytest.fixture(autouse=True)
+def bodies_match_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API builds a case's body from the case in hand (`representation.represent`: the
+    one it read, or the one the action locked and changed) rather than reading it again.
+    In every API test, each such body is compared with the case read afresh, so that an
+    action leaving the case in hand different from what it saved fails the test."""
+    from wangban.api import cases as api_cases
+    from wangban.cases.models import Case
+    from wangban.cases.representation import case_to_api, for_representation, represent
+
+    def checked(case: Case, **kwargs: Any) -> dict[str, Any]:
+        body = represent(case, **kwargs)
+        fresh = for_representation(Case.objects.filter(pk=case.pk)).get()
+        assert body == case_to_api(fresh, **kwargs)
+        return body
+
+    monkeypatch.setattr(api_cases, "represent", checked)

@@ -151,7 +151,7 @@ def test_the_queue_costs_the_same_queries_for_a_full_page(client: Client, city: 
             submitted_case(city)
             submitted_case(city, actor=company)
     many = count_queries(client, "/workbench/cases/")
-    assert few == many == 12
+    assert few == many == 11
 
 
 # --- The case page ---------------------------------------------------------------------------
