@@ -221,7 +221,7 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
         "accepting_department",
         "on_behalf_of",
         "applicant",
-        "current_step",
+        "current_step__department",
     )
     if for_write:
         queryset = queryset.select_for_update(of=("self",))

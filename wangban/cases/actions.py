@@ -282,10 +282,13 @@ def take_receipt_no(department: Department, day: date) -> str:
     The per-department, per-day counter row is created if missing (a concurrent twin's
     insert is skipped, not an error) and locked until the caller's transaction ends, so two
     acceptances never share a number; a rolled-back acceptance may leave a gap."""
-    ReceiptCounter.objects.bulk_create(
-        [ReceiptCounter(department=department, day=day)], ignore_conflicts=True
-    )
-    counter = ReceiptCounter.objects.select_for_update().get(department=department, day=day)
+    counters = ReceiptCounter.objects.select_for_update().filter(department=department, day=day)
+    counter = counters.first()
+    if counter is None:  # the department's first acceptance of the day
+        ReceiptCounter.objects.bulk_create(
+            [ReceiptCounter(department=department, day=day)], ignore_conflicts=True
+        )
+        counter = counters.get()
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{department.code}-{day:%Y%m%d}-{counter.last:05d}"

@@ -298,8 +298,9 @@ def represent(case: Case, *, today: date | None = None) -> dict[str, Any]:
     one an action locked and changed (its fields and its current step are as saved). Only
     its rows are read, and only those it can have: the timeline and the materials always,
     the clock's stops and extensions once accepted, the latest correction notice while
-    one is open, the sealed decision documents once decided. Whatever the action read of
-    them before it wrote is read again."""
+    one is open, the sealed decision documents once decided. The stops and extensions the
+    action kept are used as they are (`schedule` keeps them true as it writes them); the
+    rest of what it read before it wrote is read again."""
     lookups: list[Prefetch] = [EVENTS, MATERIALS]
     if case.state == CaseState.CORRECTION_REQUESTED:
         lookups.append(NOTICES)
@@ -307,8 +308,6 @@ def represent(case: Case, *, today: date | None = None) -> dict[str, Any]:
         lookups += [STOPS, EXTENSIONS]
     if case.decided_on is not None:
         lookups.append(SEALED_DECISIONS)
-    # The clock's rows the action kept are true (`schedule` keeps them so); the rest is
-    # read again.
     kept = getattr(case, "_prefetched_objects_cache", {})
     case._prefetched_objects_cache = {  # type: ignore[attr-defined]
         name: rows

@@ -190,6 +190,9 @@ def current_calendar(case: Case | None = None) -> WorkingCalendar:
 #: The clock's rows of a case, each in the order they happened.
 STOPS = Prefetch("clock_stops", queryset=ClockStop.objects.order_by("started_at", "id"))
 EXTENSIONS = Prefetch("extensions", queryset=CaseExtension.objects.order_by("at", "id"))
+#: The same, known to be none yet (kept as such without a query).
+NO_STOPS = Prefetch("clock_stops", queryset=ClockStop.objects.none())
+NO_EXTENSIONS = Prefetch("extensions", queryset=CaseExtension.objects.none())
 
 
 def _rows(case: Case, lookup: Prefetch) -> list[Any]:
@@ -381,6 +384,15 @@ def open_step(
 ) -> CaseStep:
     """Start a visit of `workflow_step`: in the step's co-handling department or the case's,
     for its named person or else the department's pool, with the step's budget from today."""
+    step = _new_step(case, workflow_step, now, cal)
+    step.save()
+    return step
+
+
+def _new_step(
+    case: Case, workflow_step: WorkflowStep, now: datetime, cal: WorkingCalendar | None = None
+) -> CaseStep:
+    """The visit `open_step` starts, not saved yet."""
     cal = cal if cal is not None else current_calendar(case)
     named = workflow_step.assignment == Assignment.PERSON
     step = CaseStep(
@@ -399,7 +411,6 @@ def open_step(
     if step.department_id == case.department_id:
         step.department = case.department  # as read with the case
     _store_step_clock(step, (), step.started_on, cal)
-    step.save()
     return step
 
 
@@ -439,17 +450,24 @@ def close_step(
         cal = cal if cal is not None else current_calendar(case)
         _store_step_clock(step, _stops(case), timezone.localdate(now), cal)
         fields += STEP_CLOCK_FIELDS
-    step.save(update_fields=fields)
+    if step.pk is None:  # opened and closed at once: written once
+        step.save()
+    else:
+        step.save(update_fields=fields)
 
 
-def start_review(case: Case, actor: Any, now: datetime) -> list[str]:
+def start_review(case: Case, actor: Any, now: datetime, *, accepting: bool = True) -> list[str]:
     """On acceptance (and deemed acceptance): the approval clock starts on `accepted_on` and
     the case enters its first review step. Leading steps of the `clerk` role (受理) are done
-    by the acceptance itself and recorded as such. Returns the case's changed fields."""
+    by the acceptance itself and recorded as such. Returns the case's changed fields.
+    `accepting=False` for a case accepted before review steps existed (`recompute_open_clocks`),
+    which may have stopped or extended its clock already."""
     cal = current_calendar(case)
+    if accepting:  # nothing stops or extends a clock before it starts
+        prefetch_related_objects([case], NO_STOPS, NO_EXTENSIONS)
     steps = workflow(case)
     while steps and steps[0].role == Role.CLERK:
-        done = open_step(case, steps.pop(0), now, cal)
+        done = _new_step(case, steps.pop(0), now, cal)
         close_step(
             case, done, actor=actor, now=now, outcome=StepOutcome.ACCEPT, opinion="受理", cal=cal
         )
@@ -696,7 +714,7 @@ def recompute_open_clocks() -> list[str]:
             if case is None:
                 continue
             if not case.steps.exists() and case.state == CaseState.IN_REVIEW:
-                case.save(update_fields=start_review(case, None, timezone.now()))
+                case.save(update_fields=start_review(case, None, timezone.now(), accepting=False))
             cal = current_calendar(case)
             if _reschedule(case, timezone.localdate(), cal, None, note="重新计算办结期限。"):
                 moved.append(case.pk)
