@@ -359,6 +359,49 @@ def measure_reads(port: int, made: dict[str, Any], requests: int) -> dict[str, A
     return figures
 
 
+def measure_floor(port: int, made: dict[str, Any], requests: int) -> dict[str, Any]:
+    """One request at a time, after the lifecycles: the API's read of one whole case (a
+    decided lifecycle case, as a staff member sees it) beside one write step of the baseline
+    (`approve_step`'s rows). A lifecycle step does at least the read's work (the token, the
+    case with what it refers to, the body) before it writes anything, so the read's share of
+    the baseline step bounds the ratio the lifecycles can reach."""
+    code = made["lifecycle_items"][0]
+    staff = {"Authorization": f"Bearer {made['tokens']['staff'][code.split('-')[0]]}"}
+    client = Http(port)
+    status, body, _ = client.request("GET", "/api/v1/cases?state=approved&page_size=1", None, staff)
+    if status != 200 or not json.loads(body)["results"]:
+        raise SystemExit(f"no decided lifecycle case to read: {status} {body[:300]!r}")
+    case_path = f"/api/v1/cases/{json.loads(body)['results'][0]['id']}"
+    writes = made["writes"]["approve_step"]
+    step_path = (
+        f"/bench-baseline/approve_step?case=b{0:019d}"
+        f"&inserts={writes['inserts']}&updates={writes['updates']}"
+    )
+    requests_of = {
+        "api_case_read": ("GET", case_path, None),
+        "baseline_step": ("POST", step_path, b'{"company": "x"}'),
+    }
+    figures: dict[str, Any] = {}
+    for name, (method, path, data) in requests_of.items():
+        samples = []
+        for n in range(requests + 10):
+            status, body, elapsed = client.request(method, path, data, staff)
+            if status != 200:
+                raise SystemExit(f"{name}: {status} {body[:300]!r}")
+            if n >= 10:  # the first ten warm the connection and the caches
+                samples.append(elapsed)
+        figures[name] = percentiles(samples)
+    figures["read_share_of_baseline_step"] = round(
+        figures["baseline_step"]["p50_ms"] / figures["api_case_read"]["p50_ms"], 2
+    )
+    say(
+        f"  API read of one case p50 {figures['api_case_read']['p50_ms']} ms; baseline write "
+        f"step p50 {figures['baseline_step']['p50_ms']} ms: the read alone runs at "
+        f"{figures['read_share_of_baseline_step']} of the baseline's pace"
+    )
+    return figures
+
+
 def _multipart(material: str) -> tuple[bytes, str]:
     boundary = "benchboundary7MA4YWxkTrZu0gW"
     body = (
@@ -569,6 +612,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["baseline"] = baseline
         figures["ratio"] = round(api["cases_per_second"] / baseline["cases_per_second"], 3)
         say(f"[lifecycles] ratio {figures['ratio']} (target ≥ {TARGET_RATIO})")
+        say("[floor] one request at a time:")
+        figures["floor"] = measure_floor(port, made, args.requests)
         os.killpg(server.pid, 15)
         server.wait(timeout=15)
         server = None

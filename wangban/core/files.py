@@ -5,6 +5,7 @@ Nothing stored here has a public URL; views that serve a file check access first
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
@@ -69,12 +70,27 @@ def store(
         raise FileTypeRefused("文件是空的。")
     sha256 = digest.hexdigest()
     blob = f"{prefix}/{sha256[:2]}/{sha256}"
-    if not default_storage.exists(blob):
+    if not (default_storage.exists(blob) and _touched(blob)):
         stream.seek(0)
         saved = default_storage.save(blob, File(stream))
         if saved != blob:  # a concurrent twin stored the same bytes first
             default_storage.delete(saved)
     return StoredFile(blob=blob, content_type=content_type, size=size, sha256=sha256)
+
+
+def _touched(blob: str) -> bool:
+    """Make a stored file new again when an upload brings the same bytes; False when the
+    storage has no local path (the bytes are then stored again, which renews them where
+    the storage overwrites, as S3-compatible ones do). The upload's row, not committed yet,
+    may be the only one to refer to them, and `purge_orphans` spares only files younger
+    than a day: left old, they could be deleted just before that row commits."""
+    try:
+        path = default_storage.path(blob)
+    except NotImplementedError:
+        return False
+    now = timezone.now().timestamp()
+    os.utime(path, (now, now))
+    return True
 
 
 def human_size(size: int) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from django.utils import timezone
 from wangban.catalog import actions
 from wangban.catalog.tests.helpers import draft
 from wangban.conftest import City
+from wangban.core import files
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -45,3 +48,28 @@ def test_only_unreferenced_files_older_than_a_day_are_deleted(city: City) -> Non
         call_command("purge_orphan_files")  # idempotent
     assert not default_storage.exists(orphan)
     assert default_storage.exists(kept.blob)
+
+
+def test_bytes_an_upload_brings_again_are_not_purged_under_it(db: None) -> None:
+    """An orphan two days old whose bytes come back in an upload: until the upload's row
+    commits nothing refers to them, so storing them again must make them new."""
+    first = files.store(BytesIO(PDF), prefix="cases", max_bytes=1 << 20)
+    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
+    os.utime(default_storage.path(first.blob), (two_days_ago, two_days_ago))
+
+    again = files.store(BytesIO(PDF), prefix="cases", max_bytes=1 << 20)
+    call_command("purge_orphan_files")  # the upload's transaction is still open
+
+    assert again.blob == first.blob
+    assert default_storage.exists(again.blob)
+    assert default_storage.open(again.blob).read() == PDF
+
+
+def test_an_old_orphan_nobody_brings_again_is_purged(db: None) -> None:
+    stored = files.store(BytesIO(PDF), prefix="cases", max_bytes=1 << 20)
+    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
+    os.utime(default_storage.path(stored.blob), (two_days_ago, two_days_ago))
+
+    call_command("purge_orphan_files")
+
+    assert not default_storage.exists(stored.blob)
