@@ -32,6 +32,9 @@ dropped afterwards.
    the API; cases per second and p50/p99 per transition. Then the same number of
    lifecycles, same clients, same server, against the baseline view. Target: ≥ 50% of the
    baseline's throughput, and no error.
+   The floor, one request at a time: the API's read of one whole case (`GET
+   /api/v1/cases/{id}`, a decided lifecycle case) beside one write step of the baseline;
+   a lifecycle step does at least that read's work before it writes.
 5. Documents (child process): the acceptance notices the lifecycles issued are rendered
    with the worker's real task function (`render_case_document`), one process, in
    documents per second (the figure of one `db_worker`).

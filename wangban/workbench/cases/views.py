@@ -807,13 +807,16 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     )
     wanted = _review_wanted(form)
     rows = queues.review_queue(scope, wanted, user, today)
+    counts = queues.review_tab_counts(scope, wanted, user, today)
     # The page's ids first (filtered, sorted and skipped without the joins and the step-light
     # subquery a row needs), then those fifty rows with everything a row shows: a
-    # department's tab holds thousands.
-    page = Paginator(rows.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
+    # department's tab holds thousands. An open tab's count is already in the tab bar.
+    paginator = Paginator(rows.values_list("pk", flat=True), PER_PAGE)
+    if counts[wanted.tab] is not None:
+        paginator.__dict__["count"] = counts[wanted.tab]  # Paginator.count, known
+    page = paginator.get_page(request.GET.get("page"))
     ids = list(page)
     cases = sorted(rows.filter(pk__in=ids), key=lambda case: ids.index(case.pk))
-    counts = queues.review_tab_counts(scope, wanted, user, today)
     tabs = _tabs(queues.REVIEW_TABS, counts, wanted)
     return render(
         request,

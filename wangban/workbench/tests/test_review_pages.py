@@ -32,6 +32,7 @@ from wangban.cases.tests.review_helpers import (
     trace,
 )
 from wangban.conftest import City, make_staff
+from wangban.workbench.cases import views
 
 QUEUE = "/workbench/cases/review/"
 #: Tue 2026-10-20: two working days before the due date (blue, threshold 3).
@@ -196,10 +197,29 @@ def test_the_review_queue_query_count_does_not_grow_with_the_page(
         html = client.get(QUEUE).content.decode()
     assert len(rows_of(html)) == 3
     assert len(three) == len(one)
-    # session, user, device, roles, agent grants; the item and step filters; the count,
-    # the tabs' counts (one aggregate), the page's ids, then its rows (one query with both
-    # lights).
-    assert len(one) == 11
+    # session, user, device, roles, agent grants; the item and step filters; the tabs'
+    # counts (one aggregate, which also gives an open tab's number of pages), the page's
+    # ids, then its rows (one query with both lights).
+    assert len(one) == 10
+
+
+def test_the_review_queue_pages_an_open_tab_by_its_count_and_the_closed_tab_by_its_own(
+    client: Client, city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    staff = setup(city)
+    for day in (24, 25, 28):
+        accepted_case(city, staff, at(2026, 9, day, 10, 0))
+    for _ in range(3):
+        decided_case(city, staff)
+    signed_in(client, staff.reviewer)
+
+    first, second = text_of(get(client, QUEUE)[1]), get(client, f"{QUEUE}?page=2")[1]
+    assert "待办：共 3 件，第 1 / 2 页" in first
+    assert "待办：共 3 件，第 2 / 2 页" in text_of(second)
+    assert len(rows_of(second)) == 1
+    done = text_of(get(client, f"{QUEUE}?tab=done&page=2")[1])
+    assert "已办结：共 3 件，第 2 / 2 页" in done
 
 
 def test_only_review_staff_open_the_review_queue(client: Client, city: City) -> None:
