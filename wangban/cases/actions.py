@@ -153,28 +153,11 @@ def _finish(
     request: HttpRequest | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
-) -> Case:
+) -> CaseEvent:
     """Save the changed fields and the new state, append the event and the audit event,
     tell the applicant, and write the written notice the step issues (rendered to PDF by
-    the task worker after the commit: `documents.issue_documents`)."""
-    _finish_with_event(
-        case, action, to_state, actor=actor, fields=fields, request=request, note=note, data=data
-    )
-    return case
-
-
-def _finish_with_event(
-    case: Case,
-    action: str,
-    to_state: str,
-    *,
-    actor: Any,
-    fields: Sequence[str] = (),
-    request: HttpRequest | None = None,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-) -> CaseEvent:
-    """`_finish`, returning the timeline event it appended."""
+    the task worker after the commit: `documents.issue_documents`). Returns the timeline
+    event."""
     from_state = case.state
     case.state = to_state
     case.save(update_fields=[*fields, "state"])
@@ -664,9 +647,8 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
         if problems:
             raise InvalidInput("申请还不完整，请按提示补充后再提交。", fields=problems)
         fields = _schedule_pre_review(locked, actor, timezone.now())
-        return _finish(
-            locked, CaseAction.SUBMIT, target, actor=actor, fields=fields, request=request
-        )
+        _finish(locked, CaseAction.SUBMIT, target, actor=actor, fields=fields, request=request)
+        return locked
 
 
 def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = None) -> Case:
@@ -680,7 +662,7 @@ def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = No
         locked.signed_in_at = timezone.now()
         locked.signed_in_by = actor
         late = locked.sign_in_due_at is not None and locked.signed_in_at > locked.sign_in_due_at
-        return _finish(
+        _finish(
             locked,
             CaseAction.SIGN_IN,
             target,
@@ -689,6 +671,7 @@ def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = No
             request=request,
             data={"late": late},
         )
+        return locked
 
 
 def do_request_correction(
@@ -803,7 +786,7 @@ def do_resubmit(case: Case | str, *, actor: Any, request: HttpRequest | None = N
             notice.answered_at = now
             notice.save(update_fields=["answered_at"])
         locked.correction_due_on = None
-        return _finish(
+        _finish(
             locked,
             CaseAction.RESUBMIT,
             target,
@@ -812,6 +795,7 @@ def do_resubmit(case: Case | str, *, actor: Any, request: HttpRequest | None = N
             request=request,
             data={"notice": notice.pk if notice else None},
         )
+        return locked
 
 
 def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = None) -> Case:
@@ -830,9 +814,8 @@ def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
             locked.signed_in_at, locked.signed_in_by = now, actor
             fields += ["signed_in_at", "signed_in_by"]
         fields += schedule.start_review(locked, actor, now)  # the approval clock starts
-        return _finish(
-            locked, CaseAction.ACCEPT, target, actor=actor, fields=fields, request=request
-        )
+        _finish(locked, CaseAction.ACCEPT, target, actor=actor, fields=fields, request=request)
+        return locked
 
 
 def do_reject(
@@ -845,7 +828,7 @@ def do_reject(
         locked, target = _begin(case, actor, CaseAction.REJECT)
         locked.closing_reason = _require_text(reason, "reason", "请写明不予受理的具体理由。")
         locked.closed_at = timezone.now()
-        return _finish(
+        _finish(
             locked,
             CaseAction.REJECT,
             target,
@@ -854,6 +837,7 @@ def do_reject(
             request=request,
             note=locked.closing_reason,
         )
+        return locked
 
 
 def do_terminate(
@@ -871,7 +855,7 @@ def do_terminate(
             )
         locked.closing_reason = _require_text(reason, "reason", "请写明终止办理的理由。")
         locked.closed_at = timezone.now()
-        return _finish(
+        _finish(
             locked,
             CaseAction.TERMINATE,
             target,
@@ -884,6 +868,7 @@ def do_terminate(
             request=request,
             note=locked.closing_reason,
         )
+        return locked
 
 
 def do_withdraw(
@@ -898,7 +883,7 @@ def do_withdraw(
             text = _require_text(reason, "reason", "请写明撤回申请的原因。")
         locked.closing_reason = text
         locked.closed_at = timezone.now()
-        return _finish(
+        _finish(
             locked,
             CaseAction.WITHDRAW,
             target,
@@ -911,6 +896,7 @@ def do_withdraw(
             request=request,
             note=text,
         )
+        return locked
 
 
 # --- the system ----------------------------------------------------------------------------

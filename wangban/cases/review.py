@@ -38,7 +38,6 @@ from wangban.cases.actions import (
     _actor_name,
     _audit_channel,
     _finish,
-    _finish_with_event,
     _require_text,
     _value,
 )
@@ -153,7 +152,7 @@ def do_approve_step(
             cal=cal,
         )
         locked.current_step = schedule.open_step(locked, following, now, cal)
-        return _finish(
+        _finish(
             locked,
             CaseAction.APPROVE_STEP,
             target,
@@ -163,6 +162,7 @@ def do_approve_step(
             note=text,
             data={"from_step": current.name, "to_step": following.name},
         )
+        return locked
 
 
 def do_return_step(
@@ -189,7 +189,7 @@ def do_return_step(
             locked, current, actor=actor, now=now, outcome=StepOutcome.RETURN, opinion=text, cal=cal
         )
         locked.current_step = schedule.open_step(locked, previous, now, cal)
-        return _finish(
+        _finish(
             locked,
             CaseAction.RETURN_STEP,
             target,
@@ -199,6 +199,7 @@ def do_return_step(
             note=text,
             data={"from_step": current.name, "to_step": previous.name},
         )
+        return locked
 
 
 def _staff_holding(username: Any, role: str, department_id: int) -> Any:
@@ -265,7 +266,7 @@ def do_reassign(
             data["step"] = current.name
         # The timeline is the applicant's too: it names no staff member (the audit does).
         note = "已改派经办人" if person else f"转由{department.name}办理"
-        return _finish(
+        _finish(
             locked,
             CaseAction.REASSIGN,
             target,
@@ -275,6 +276,7 @@ def do_reassign(
             note=note,
             data=data,
         )
+        return locked
 
 
 # --- the clock ---------------------------------------------------------------------------
@@ -319,7 +321,7 @@ def do_suspend(
             procedure=procedure,
         )
         label = SpecialProcedure(procedure).label
-        event = _finish_with_event(
+        event = _finish(
             locked,
             CaseAction.SUSPEND,
             target,
@@ -353,7 +355,7 @@ def do_resume(
         fields = schedule.restart_clock(
             locked, actor=actor, now=timezone.now(), action=CaseAction.RESUME, note=text
         )
-        event = _finish_with_event(
+        event = _finish(
             locked,
             CaseAction.RESUME,
             target,
@@ -412,7 +414,7 @@ def do_extend(
         }
         if extension.exceeds_statutory:
             data["violation"] = "extension_exceeds_statutory"
-        event = _finish_with_event(
+        event = _finish(
             locked,
             CaseAction.EXTEND,
             target,
@@ -532,7 +534,7 @@ def do_decide(
         fields = schedule.store_clock(locked, locked.decided_on)
         on_time = locked.due_date is None or locked.decided_on <= locked.due_date
         label = DecisionOutcome(outcome).label
-        event = _finish_with_event(
+        event = _finish(
             locked,
             CaseAction.DECIDE,
             DECISION_STATES[DecisionOutcome(outcome)],
@@ -588,7 +590,7 @@ def do_complete(
         locked.delivery = delivery
         locked.tracking_no = number
         locked.closed_at = timezone.now()
-        event = _finish_with_event(
+        event = _finish(
             locked,
             CaseAction.COMPLETE,
             target,
