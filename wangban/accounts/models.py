@@ -287,6 +287,10 @@ class ApiToken(models.Model):
         )
         return token, raw
 
+    def is_usable(self) -> bool:
+        """`ApiToken.objects.usable()` of this row: not revoked, not expired."""
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
     def revoke(self) -> None:
         if self.revoked_at is None:
             self.revoked_at = timezone.now()

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from wangban.accounts.models import ApiToken, User, hash_token
+from wangban.core.prepared import Prepared
 
 
 def token_from_header(request: HttpRequest) -> str | None:
@@ -20,15 +21,21 @@ def token_from_header(request: HttpRequest) -> str | None:
 def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
     """The active user of a usable token, with their department (the audit trail copies
     its code at every write)."""
-    token = (
-        ApiToken.objects.usable()
-        .select_related("user", "user__department")
-        .filter(key_hash=hash_token(raw), user__is_active=True)
-        .first()
-    )
-    if token is None:
+    token = _TOKEN_BY_HASH.first(hash_token(raw))
+    if token is None or not token.is_usable() or not token.user.is_active:
         return None
     return token.user, token
+
+
+# Every API request reads its token so: compiled once (wangban/core/prepared.py).
+_TOKEN_BY_HASH = Prepared(
+    lambda key_hash: (
+        ApiToken.objects.select_related("user", "user__department")
+        .filter(key_hash=key_hash)
+        .order_by()
+    ),
+    "str",
+)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

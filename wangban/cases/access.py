@@ -21,9 +21,10 @@ the user may not see is 404; one they may see but not change is 403 (API.md).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from wangban.cases.choices import CaseAction, CaseState, Channel
 from wangban.cases.models import Case, CaseStep
 from wangban.catalog.models import ServiceItem, WorkflowStep
 from wangban.core.errors import Forbidden, NotFound
+from wangban.core.prepared import Prepared
 
 REVIEW_ROLES = (Role.HANDLER, Role.REVIEWER, Role.SECOND_REVIEWER, Role.APPROVER, Role.DEPT_ADMIN)
 
@@ -209,11 +211,8 @@ def may_change_materials(case: Case, user: Any, *, paper: bool = False) -> bool:
     return is_applicant_side(case, user) or is_queue_clerk(case, user)
 
 
-def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
-    """The case `case_id` if `user` may see it, else NotFound (404). With `for_write` the
-    row is locked (call it inside a transaction) and read-only viewers (supervisors) get
-    Forbidden (403); which actions a writer may do is `may_act`. `lock_case` takes the
-    case so locked on to the action."""
+def _case_by_id(case_id: str, *, for_write: bool = False) -> QuerySet[Case]:
+    """The case with what every case page and answer shows of it."""
     queryset = Case.objects.select_related(
         "item",
         "version",
@@ -225,7 +224,20 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     )
     if for_write:
         queryset = queryset.select_for_update(of=("self",))
-    case = queryset.filter(pk=str(case_id)).first()
+    return queryset.filter(pk=case_id).order_by()
+
+
+# Every case request reads its case so: compiled once (wangban/core/prepared.py).
+_READ_CASE = Prepared(_case_by_id, "str")
+_LOCK_CASE = Prepared(partial(_case_by_id, for_write=True), "str")
+
+
+def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
+    """The case `case_id` if `user` may see it, else NotFound (404). With `for_write` the
+    row is locked (call it inside a transaction) and read-only viewers (supervisors) get
+    Forbidden (403); which actions a writer may do is `may_act`. `lock_case` takes the
+    case so locked on to the action."""
+    case = (_LOCK_CASE if for_write else _READ_CASE).first(str(case_id))
     if case is None or not can_see_case(case, user):
         raise NotFound(NOT_FOUND_MESSAGE, code="case_not_found")
     if for_write and not (
@@ -247,6 +259,14 @@ def is_held(case: Any) -> bool:
     over yet: its fields are the row's as it stands."""
     held = getattr(case, "_locked_for", None)
     return held is not None and held[1] is _outer_transaction()
+
+
+def action_transaction(case: Case | str) -> transaction.Atomic:
+    """The transaction of an action on `case`: a savepoint inside an open transaction, but
+    none inside the one whose lock `case` carries (`access_case(…, for_write=True)`, the
+    API's views). That caller lets any error end its whole transaction, so a savepoint
+    there would only cost two statements."""
+    return transaction.atomic(savepoint=not is_held(case))
 
 
 def release(case: Case) -> None:

@@ -36,6 +36,7 @@ from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
 from wangban.cases import clock, schedule
 from wangban.cases.access import (
+    action_transaction,
     can_see_case,
     is_applicant_side,
     is_clerk_of,
@@ -432,7 +433,7 @@ def do_update_form(
     case: Case | str, *, actor: Any, form: dict[str, Any], request: HttpRequest | None = None
 ) -> Case:
     """Replace a draft's form (checked as a draft: required fields may still be empty)."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked = lock_case(case, actor)
         require_may_act(locked, actor, CaseAction.SUBMIT)
         if locked.state != CaseState.DRAFT:
@@ -555,7 +556,7 @@ def do_attach_material(
     415 otherwise) and size (413 above WANGBAN_CASE_MATERIAL_MAX_BYTES, default 20 MB) and
     stored once under its SHA-256. Or `reuse` a file of the same applicant's earlier case
     (a `CaseMaterial` id): the new row references the same stored bytes."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked = lock_case(case, actor)
         material = _editable_material(locked, actor, material_code, paper=False)
         if upload is not None and reuse is None:
@@ -594,7 +595,7 @@ def do_mark_paper_material(
 ) -> CaseMaterial:
     """A window clerk records that a material was handed over on paper (大安办法第十七—十八条:
     窗口收取纸质材料), with an optional note; it counts as submitted."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked = lock_case(case, actor)
         material = _editable_material(locked, actor, material_code, paper=True)
         row = _put_material(locked, material, actor, paper=True, note=(note or "").strip())
@@ -633,7 +634,7 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
     version's schema and every required material be attached or handed over on paper.
     Starts the pre-acceptance deadlines: sign-in (镇江办法第九条), the pre-review reply
     (淮安办法第十二条) and deemed acceptance (行政许可法第三十二条)."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.SUBMIT)
         if not published_items().filter(item_id=locked.item_id).exists():
             raise Conflict(
@@ -655,7 +656,7 @@ def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = No
     """A clerk of the accepting department signs for a submission (签收, 镇江办法第九条:
     一级和二级事项四个工作小时内签收). Recorded once; the state stays `submitted`."""
     _deem_if_due(case)
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.SIGN_IN)
         if locked.signed_in_at is not None:
             raise Conflict("该申请已签收。", code="already_signed_in")
@@ -689,7 +690,7 @@ def do_request_correction(
     further notice on the same application breaks the one-time rule: it needs
     `reason_for_second` and is flagged `is_repeat` for supervision."""
     _deem_if_due(case)
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REQUEST_CORRECTION)
         cleaned = _correction_items(locked, items)
         earlier = schedule.notices_of_this_stage(locked).exists()
@@ -770,7 +771,7 @@ def do_resubmit(case: Case | str, *, actor: Any, request: HttpRequest | None = N
     been replaced (others could not be). The case is submitted again with a new
     `received_on`, so the reply and deemed-acceptance periods start again
     (行政许可法第三十二条: 自收到全部补正申请材料之日起即为受理)."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.RESUBMIT)
         notice = locked.correction_notices.order_by("-issued_at", "-pk").first()
         named = [item["material_code"] for item in notice.items] if notice else []
@@ -803,7 +804,7 @@ def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
     the acceptance day, a receipt number is issued, the case goes into review. Accepting
     also signs for it if nobody had."""
     _deem_if_due(case)
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.ACCEPT)
         now = timezone.now()
         locked.accepted_on = timezone.localdate(now)
@@ -824,7 +825,7 @@ def do_reject(
     """Refuse to accept (不予受理) with the specific reason (行政许可法第三十二条,
     大安办法第二十一条: 在决定书上说明具体理由)."""
     _deem_if_due(case)
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REJECT)
         locked.closing_reason = _require_text(reason, "reason", "请写明不予受理的具体理由。")
         locked.closed_at = timezone.now()
@@ -845,7 +846,7 @@ def do_terminate(
 ) -> Case:
     """End an application whose correction was not handed in by its due day (终止办理): from
     the day after `correction_due_on` on (淮安办法第十二条; docs/case-clock.md)."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.TERMINATE)
         today = timezone.localdate()
         if locked.correction_due_on is None or today <= locked.correction_due_on:
@@ -876,7 +877,7 @@ def do_withdraw(
 ) -> Case:
     """The applicant withdraws the application (撤回申请). A draft needs no reason; a filed
     application does (API.md `withdraw`: `reason`)."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.WITHDRAW)
         text = (reason or "").strip()
         if locked.state != CaseState.DRAFT:

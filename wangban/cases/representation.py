@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from wangban.cases import queries, schedule
@@ -36,6 +36,7 @@ from wangban.cases.models import (
     ClockStop,
     CorrectionNotice,
 )
+from wangban.core.prepared import Related
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -256,16 +257,21 @@ def decision_to_api(case: Case) -> dict[str, Any] | None:
 
 
 #: What `case_to_api` reads of a case's rows, each in the order it shows them.
-EVENTS = Prefetch("events", queryset=CaseEvent.objects.order_by("id"))
-MATERIALS = Prefetch("materials", queryset=CaseMaterial.objects.order_by("material_code"))
-NOTICES = Prefetch("correction_notices", queryset=CorrectionNotice.objects.order_by("issued_at"))
+EVENTS = Related(Case, "events", lambda: CaseEvent.objects.order_by("id"))
+MATERIALS = Related(Case, "materials", lambda: CaseMaterial.objects.order_by("material_code"))
+NOTICES = Related(
+    Case, "correction_notices", lambda: CorrectionNotice.objects.order_by("issued_at")
+)
 STOPS = schedule.STOPS
 EXTENSIONS = schedule.EXTENSIONS
-SEALED_DECISIONS = Prefetch(
+SEALED_DECISIONS = Related(
+    Case,
     "documents",
-    queryset=CaseDocument.objects.filter(kind__in=DECISION_DOCUMENTS, state=DocumentState.READY)
-    .only("id", "case_id", "kind", "state", "title", "sealed_at", "verification_code")
-    .order_by("id"),
+    lambda: (
+        CaseDocument.objects.filter(kind__in=DECISION_DOCUMENTS, state=DocumentState.READY)
+        .only("id", "case_id", "kind", "state", "title", "sealed_at", "verification_code")
+        .order_by("id")
+    ),
 )
 
 
@@ -281,12 +287,12 @@ def for_representation(queryset: QuerySet[Case], today: date | None = None) -> Q
         queryset.select_related(
             "item", "version", "department", "accepting_department", "on_behalf_of"
         ).prefetch_related(
-            EVENTS,
-            MATERIALS,
-            NOTICES,
-            STOPS,
-            EXTENSIONS,
-            SEALED_DECISIONS,
+            EVENTS.prefetch(),
+            MATERIALS.prefetch(),
+            NOTICES.prefetch(),
+            STOPS.prefetch(),
+            EXTENSIONS.prefetch(),
+            SEALED_DECISIONS.prefetch(),
             Prefetch("current_step", queryset=queries.with_step_light(steps, today)),
         ),
         today,
@@ -301,20 +307,19 @@ def represent(case: Case, *, today: date | None = None) -> dict[str, Any]:
     one is open, the sealed decision documents once decided. The stops and extensions the
     action kept are used as they are (`schedule` keeps them true as it writes them); the
     rest of what it read before it wrote is read again."""
-    lookups: list[Prefetch] = [EVENTS, MATERIALS]
+    kept = getattr(case, "_prefetched_objects_cache", {})
+    case._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        name: rows for name, rows in kept.items() if name in (STOPS.name, EXTENSIONS.name)
+    }
+    lookups: list[Related[Any]] = [EVENTS, MATERIALS]
     if case.state == CaseState.CORRECTION_REQUESTED:
         lookups.append(NOTICES)
     if case.accepted_on is not None:
-        lookups += [STOPS, EXTENSIONS]
+        lookups += [lookup for lookup in (STOPS, EXTENSIONS) if not lookup.is_kept(case)]
     if case.decided_on is not None:
         lookups.append(SEALED_DECISIONS)
-    kept = getattr(case, "_prefetched_objects_cache", {})
-    case._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        name: rows
-        for name, rows in kept.items()
-        if name in (STOPS.prefetch_to, EXTENSIONS.prefetch_to)
-    }
-    prefetch_related_objects([case], *lookups)
+    for lookup in lookups:
+        lookup.fetch(case)
     return case_to_api(case, today=today)
 
 

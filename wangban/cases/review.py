@@ -25,7 +25,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -33,7 +32,7 @@ from wangban.accounts.choices import Role
 from wangban.accounts.roles import user_has_role
 from wangban.audit.actions import record
 from wangban.cases import schedule
-from wangban.cases.access import lock_case, require_may_act
+from wangban.cases.access import action_transaction, lock_case, require_may_act
 from wangban.cases.actions import (
     _actor_name,
     _audit_channel,
@@ -131,7 +130,7 @@ def do_approve_step(
 ) -> Case:
     """Pass the current step on to the next with the holder's opinion (审查意见; 淮安办法第十三条:
     承办、审核、审批). The last step does not pass on: it decides (`do_decide`)."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.APPROVE_STEP, step)
         current = _current_step(locked)
         following = _next_step(locked, current)
@@ -176,7 +175,7 @@ def do_return_step(
     """Send the case back one step with the reason (退回, 镇江办法第八条: 退回须说明理由). The
     previous step is visited again (a new visit with its own budget), for the step's named
     person or its department's pool; the acceptance step cannot be returned to."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.RETURN_STEP, step)
         current = _current_step(locked)
         previous = _previous_step(locked, current)
@@ -228,7 +227,7 @@ def do_reassign(
     of its role in its department. `assignee` is a user name; `queue` is the code of the
     department whose pool takes it (the accepting department, or the step's). The step keeps
     its budget and due date."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REASSIGN, step)
         if locked.state == CaseState.SUBMITTED:
             department, role, current = locked.accepting_department, str(Role.CLERK), None
@@ -295,7 +294,7 @@ def do_suspend(
     公示; 行政许可法第四十五条, 大安办法第二十四条 挂起暂停): the clock stops today, the
     applicant is told the procedure and the reason. `procedure` is one of API.md's codes;
     one the item's guide does not declare is allowed and marked as such."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.SUSPEND, step)
         problems: dict[str, list[str]] = {}
         if procedure not in SpecialProcedure.values:
@@ -349,7 +348,7 @@ def do_resume(
 ) -> Case:
     """End the special procedure: the clock runs again from today, which counts
     (DESIGN.md §5), and the applicant is told the new due date."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.RESUME, step)
         text = (note or "").strip()
         fields = schedule.restart_clock(
@@ -387,7 +386,7 @@ def do_extend(
     statutory limit, and the applicant is told. Extensions beyond the statutory extension
     (10 working days, or the item's legal basis) are recorded all the same, flagged as a
     violation (`extension_exceeds_statutory`) for supervision."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.EXTEND, step)
         problems: dict[str, list[str]] = {}
         days = 0
@@ -500,7 +499,7 @@ def do_decide(
     clock stops for good (大安办法第二十六条); a denial needs its reasons; the legal basis is
     the item's unless one is given. The decision document (准予/不予许可决定书) is rendered
     and sealed by the task worker after the commit, not in this transaction."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, _ = _begin(case, actor, CaseAction.DECIDE, step)
         current = locked.current_step
         if current is not None and current.finished_at is not None:
@@ -573,7 +572,7 @@ def do_complete(
     """办结: the clerk records how the result reached the applicant (大安办法第二十七条 送达;
     乌海规范第十六条): picked up at the window, mailed with the tracking number, or delivered
     online. Closes the case."""
-    with transaction.atomic():
+    with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.COMPLETE)
         problems: dict[str, list[str]] = {}
         if delivery not in Delivery.values:

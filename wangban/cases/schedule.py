@@ -32,7 +32,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q, prefetch_related_objects
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from wangban.accounts.choices import Role
@@ -66,6 +66,7 @@ from wangban.core.calendar import (
     working_days_between,
 )
 from wangban.core.models import HolidayCalendarVersion
+from wangban.core.prepared import Related
 
 #: The case fields `store_clock` writes.
 CLOCK_FIELDS = (
@@ -95,7 +96,6 @@ _EXTENDED_TO = re.compile(r"延长至\s*" + _NUMBER + _DAYS)
 _EXTENDED_BY = re.compile(
     r"延长(?:的时间|期限)?(?:最长|最多|不得超过|不超过)?\s*" + _NUMBER + _DAYS
 )
-
 
 # --- the item's figures --------------------------------------------------------------------
 
@@ -187,26 +187,16 @@ def current_calendar(case: Case | None = None) -> WorkingCalendar:
 
 # --- from rows to the pure clock --------------------------------------------------------------
 
-#: The clock's rows of a case, each in the order they happened.
-STOPS = Prefetch("clock_stops", queryset=ClockStop.objects.order_by("started_at", "id"))
-EXTENSIONS = Prefetch("extensions", queryset=CaseExtension.objects.order_by("at", "id"))
-#: The same, known to be none yet (kept as such without a query).
-NO_STOPS = Prefetch("clock_stops", queryset=ClockStop.objects.none())
-NO_EXTENSIONS = Prefetch("extensions", queryset=CaseExtension.objects.none())
+#: The clock's rows of a case, each in the order they happened: read once for the locked
+#: case and kept on it; whatever writes them here keeps the kept rows true (`forget`).
+STOPS = Related(Case, "clock_stops", lambda: ClockStop.objects.order_by("started_at", "id"))
+EXTENSIONS = Related(Case, "extensions", lambda: CaseExtension.objects.order_by("at", "id"))
 
 
-def _rows(case: Case, lookup: Prefetch) -> list[Any]:
-    """The case's stops or extensions (`STOPS`, `EXTENSIONS`), read once for the locked case
-    and kept on it: whatever writes them here keeps the kept rows true (`_forget`)."""
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    if lookup.prefetch_to not in cache:
-        prefetch_related_objects([case], lookup)
-    return list(getattr(case, lookup.prefetch_to).all())
-
-
-def _forget(case: Case, lookup: Prefetch) -> None:
-    """Drop the kept rows of `lookup` after adding one: the next read sees it."""
-    getattr(case, "_prefetched_objects_cache", {}).pop(lookup.prefetch_to, None)
+def _rows(case: Case, lookup: Related[Any]) -> list[Any]:
+    if not lookup.is_kept(case):
+        return lookup.fetch(case)
+    return list(getattr(case, lookup.name).all())
 
 
 def _stops(case: Case) -> list[ClockStop]:
@@ -464,7 +454,8 @@ def start_review(case: Case, actor: Any, now: datetime, *, accepting: bool = Tru
     which may have stopped or extended its clock already."""
     cal = current_calendar(case)
     if accepting:  # nothing stops or extends a clock before it starts
-        prefetch_related_objects([case], NO_STOPS, NO_EXTENSIONS)
+        STOPS.keep(case, [])
+        EXTENSIONS.keep(case, [])
     steps = workflow(case)
     while steps and steps[0].role == Role.CLERK:
         done = _new_step(case, steps.pop(0), now, cal)
@@ -489,7 +480,7 @@ def stop_clock(
     notice: CorrectionNotice | None = None,
 ) -> list[str]:
     """Stop the approval clock today (DESIGN.md §5: the stop day is not used)."""
-    _forget(case, STOPS)
+    STOPS.forget(case)
     ClockStop.objects.create(
         case=case,
         kind=kind,
@@ -580,7 +571,7 @@ def add_extension(
     extension (`statutory_extension_limit`); the caller recomputes the clock."""
     limit = statutory_extension_limit(case.version)
     total = case.extension_days + working_days
-    _forget(case, EXTENSIONS)
+    EXTENSIONS.forget(case)
     return CaseExtension.objects.create(
         case=case,
         at=now,

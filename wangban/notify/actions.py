@@ -30,7 +30,7 @@ from wangban.audit.actions import json_safe, record, snapshot
 from wangban.core.errors import Conflict, InvalidInput
 from wangban.notify.choices import TRANSITIONS, EventType, MessageChannel, MessageState
 from wangban.notify.models import Message, SiteMessage, WebhookEndpoint
-from wangban.notify.tasks import deliver_message
+from wangban.notify.tasks import deliver_messages
 from wangban.notify.webhooks import generate_secret, secret_problem
 
 MAX_KEY_LENGTH = 200
@@ -190,15 +190,14 @@ def _add(messages: list[Message]) -> list[Message]:
 
 
 def schedule_delivery(message_ids: Sequence[int]) -> None:
-    """Enqueue a delivery task per message once the current transaction commits. If the
-    enqueue fails the messages are still in the outbox: `deliver_outbox` sends them."""
+    """Enqueue one delivery task for the messages once the current transaction commits. If
+    the enqueue fails the messages are still in the outbox: `deliver_outbox` sends them."""
     if message_ids:
         transaction.on_commit(partial(_enqueue, list(message_ids)), robust=True)
 
 
 def _enqueue(message_ids: list[int]) -> None:
-    for message_id in message_ids:
-        deliver_message.enqueue(message_id)
+    deliver_messages.enqueue(message_ids)
 
 
 def retry_message(message: Message, *, actor: Any, request: HttpRequest | None = None) -> Message:

@@ -79,8 +79,8 @@ def test_workers_racing_for_one_message_send_it_once(receiver) -> None:
 def test_the_task_worker_delivers_after_the_commit(receiver) -> None:
     make_endpoint(receiver.url)
     [message] = publish()  # commits: the delivery task is enqueued
-    tasks = DBTaskResult.objects.filter(task_path="wangban.notify.tasks.deliver_message")
-    assert [task.args_kwargs for task in tasks] == [{"args": [message.pk], "kwargs": {}}]
+    tasks = DBTaskResult.objects.filter(task_path="wangban.notify.tasks.deliver_messages")
+    assert [task.args_kwargs for task in tasks] == [{"args": [[message.pk]], "kwargs": {}}]
 
     Worker(
         queue_names=["default"],

@@ -23,7 +23,7 @@ from wangban.notify.tests.helpers import ITEM, make_endpoint, publish
 
 pytestmark = pytest.mark.django_db
 
-TASK_PATH = "wangban.notify.tasks.deliver_message"
+TASK_PATH = "wangban.notify.tasks.deliver_messages"
 
 
 def test_one_message_per_active_subscribed_endpoint(receiver) -> None:
@@ -109,7 +109,7 @@ def test_delivery_is_enqueued_only_after_the_commit(
         assert DBTaskResult.objects.filter(task_path=TASK_PATH).count() == 0
 
     tasks = DBTaskResult.objects.filter(task_path=TASK_PATH)
-    assert [task.args_kwargs for task in tasks] == [{"args": [message.pk], "kwargs": {}}]
+    assert [task.args_kwargs for task in tasks] == [{"args": [[message.pk]], "kwargs": {}}]
 
 
 def test_unknown_event_types_and_bad_keys_are_refused(receiver) -> None:
@@ -183,8 +183,9 @@ def test_several_messages_go_in_at_once_and_a_repeated_key_adds_nothing(
         ("sms", "case:9:accepted:sms"),
         ("site", "case:9:accepted:site"),
     ]
+    # One delivery task for the messages of one transaction.
     tasks = DBTaskResult.objects.filter(task_path=TASK_PATH)
-    assert sorted(task.args_kwargs["args"][0] for task in tasks) == sorted(m.pk for m in stored)
+    assert [task.args_kwargs["args"] for task in tasks] == [[[m.pk for m in stored]]]
     again = outbox_message(
         "sms",
         recipient="13800138000",
@@ -196,7 +197,7 @@ def test_several_messages_go_in_at_once_and_a_repeated_key_adds_nothing(
         [repeat] = enqueue_messages([again])
     assert repeat.pk == stored[0].pk
     assert Message.objects.count() == 2
-    assert DBTaskResult.objects.filter(task_path=TASK_PATH).count() == 2  # nothing re-sent
+    assert DBTaskResult.objects.filter(task_path=TASK_PATH).count() == 1  # nothing re-sent
 
 
 @pytest.mark.django_db(transaction=True)
