@@ -1028,9 +1028,17 @@ class CaseTransitionView(CaseAPIView):
         functions the action itself uses (`access_case`, `require_may_act`,
         `check_transition`), so that a body the action would refuse (400) never hides them;
         the action then checks again, with its own rules (a correction not overdue yet, a
-        reason left blank), and writes."""
+        reason left blank), and writes.
+
+        A clerk's answer to a submission whose five working days are over meets the deemed
+        acceptance the law has already made: that is recorded first, in its own
+        transaction (`actions.deem_if_due`), so that the 409 the answer then gets does not
+        undo it."""
+        case_id = checked_case_id(id)
+        if _names_an_answer_to_a_submission(request):
+            actions.deem_if_due(case_id)
         with transaction.atomic():
-            case = access_case(checked_case_id(id), request.user, for_write=True)
+            case = access_case(case_id, request.user, for_write=True)
             data = json_object(request)
             name = data.get("action")
             if not isinstance(name, str) or name not in TRANSITIONS:
@@ -1047,6 +1055,15 @@ class CaseTransitionView(CaseAPIView):
             # The action takes over the case locked here (`access.lock_case`) and changes it.
             transition.run(case, request.user, dict(body.validated_data), request._request)
             return Response(represent(case))
+
+
+def _names_an_answer_to_a_submission(request: Request) -> bool:
+    """The body asks for a clerk's answer to a submission. A body that cannot be read says
+    no here: its 400 comes later, after the 404 and the 403."""
+    try:
+        return json_object(request).get("action") in actions.ANSWERS_TO_A_SUBMISSION
+    except Exception:
+        return False
 
 
 class ProgressView(APIView):

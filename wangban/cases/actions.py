@@ -655,7 +655,7 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
 def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = None) -> Case:
     """A clerk of the accepting department signs for a submission (签收, 镇江办法第九条:
     一级和二级事项四个工作小时内签收). Recorded once; the state stays `submitted`."""
-    _deem_if_due(case)
+    deem_if_due(case)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.SIGN_IN)
         if locked.signed_in_at is not None:
@@ -689,7 +689,7 @@ def do_request_correction(
     else WANGBAN_CORRECTION_ANSWER_WORKING_DAYS (default 5), working days to answer. A
     further notice on the same application breaks the one-time rule: it needs
     `reason_for_second` and is flagged `is_repeat` for supervision."""
-    _deem_if_due(case)
+    deem_if_due(case)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REQUEST_CORRECTION)
         cleaned = _correction_items(locked, items)
@@ -803,7 +803,7 @@ def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
     """Accept a submission (受理, 大安办法第二十条; 乌海规范第十二条 出具受理回执): today is
     the acceptance day, a receipt number is issued, the case goes into review. Accepting
     also signs for it if nobody had."""
-    _deem_if_due(case)
+    deem_if_due(case)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.ACCEPT)
         now = timezone.now()
@@ -824,7 +824,7 @@ def do_reject(
 ) -> Case:
     """Refuse to accept (不予受理) with the specific reason (行政许可法第三十二条,
     大安办法第二十一条: 在决定书上说明具体理由)."""
-    _deem_if_due(case)
+    deem_if_due(case)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REJECT)
         locked.closing_reason = _require_text(reason, "reason", "请写明不予受理的具体理由。")
@@ -917,11 +917,21 @@ def do_deem_accept_due(today: date | None = None) -> list[str]:
     return [case_id for case_id in list(candidates) if _deem_accept(case_id, today)]
 
 
-def _deem_if_due(case: Case | str) -> None:
+#: The clerk's answers to a submission: each meets a deemed acceptance first (`deem_if_due`).
+ANSWERS_TO_A_SUBMISSION = (
+    CaseAction.SIGN_IN,
+    CaseAction.REQUEST_CORRECTION,
+    CaseAction.ACCEPT,
+    CaseAction.REJECT,
+)
+
+
+def deem_if_due(case: Case | str) -> None:
     """Before a clerk answers a submission: if its five working days have ended and the
     periodic job has not run yet, the law has already accepted it (行政许可法第三十二条), so
-    record that first (it commits on its own); the clerk's action then meets the case in
-    review, and a late answer cannot hide the deemed acceptance from supervision."""
+    record that first (it commits on its own when no transaction is open: call it before
+    opening one); the clerk's action then meets the case in review, and a late answer
+    cannot hide the deemed acceptance from supervision."""
     case_id, today = _case_id(case), timezone.localdate()
     if isinstance(case, Case) and is_held(case):  # locked by the caller: as in the row
         deemed_due_on = case.deemed_due_on

@@ -196,3 +196,48 @@ def test_no_termination_before_the_answer_is_overdue(city: City) -> None:
         "message": "补正期限（2026-10-09）尚未届满，不能终止办理。",
         "fields": {},
     }
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [("accept", 409), ("sign_in", 409), ("reject", 409), ("request_correction", 403)],
+)
+def test_a_late_answer_is_refused_and_the_deemed_acceptance_stays(
+    city: City, action: str, status: int
+) -> None:
+    """Five working days after receipt the law has accepted the submission (行政许可法第三十二
+    条): a clerk answering later meets a case in review and is refused (a correction in
+    review is the reviewers' to ask: 403), and the deemed acceptance, recorded first in its
+    own transaction, is not undone by that refusal."""
+    item(city)
+    with time_machine.travel(BUILT_AT, tick=False):
+        case = submitted_case(city)
+    clerk = client_for(city.transport_clerk)
+    with time_machine.travel(ASKED_AT, tick=False):
+        response = clerk.post(
+            f"/api/v1/cases/{case.pk}/transitions",
+            {"action": action, **BODIES.get(action, {})},
+            format="json",
+        )
+    assert response.status_code == status
+    if status == 409:
+        assert error(response)["code"] == "invalid_transition"
+    case.refresh_from_db()
+    assert (case.state, case.deemed_accepted, case.accepted_on) == (
+        CaseState.IN_REVIEW,
+        True,
+        case.received_on,
+    )
+    assert case.events.order_by("id").last().action == "deem_accept"  # type: ignore[union-attr]
+
+
+def test_an_answer_in_time_deems_nothing(city: City) -> None:
+    item(city)
+    with time_machine.travel(BUILT_AT, tick=False):
+        case = submitted_case(city)
+        response = client_for(city.transport_clerk).post(
+            f"/api/v1/cases/{case.pk}/transitions", {"action": "accept"}, format="json"
+        )
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert (case.state, case.deemed_accepted) == (CaseState.IN_REVIEW, False)
