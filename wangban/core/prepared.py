@@ -11,11 +11,11 @@ keeps the SQL, the position of each marker among the parameters, the column conv
 the recipe for building model instances (`select_related` included). `.all(*values)` then
 runs that SQL with the values in the markers' places and builds the instances as the
 queryset would have: same fields, same related objects, same converted values. Querysets
-with prefetches, `values()` or deferred fields are refused; a marker must reach the SQL as
-it is (a string or an integer compared with a column), which `build` is checked for.
+with prefetches or `values()` are refused; a marker must reach the SQL as it is (a string
+or an integer compared with a column), which `build` is checked for.
 
-Each connection keeps its own compiled form: a connection belongs to one thread, and the
-converters are the connection's own.
+Each connection keeps its own compiled forms, as an attribute of Django's connection object
+(they go with it): a connection belongs to one thread, and the converters are its own.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from weakref import WeakKeyDictionary
 
 from django.db import connections
 from django.db.models import Model, Prefetch, QuerySet
@@ -64,7 +63,6 @@ class Prepared(Generic[M]):
         self._build = build
         strings, integers = iter(STRING_MARKERS), iter(INTEGER_MARKERS)
         self._markers = tuple(next(strings) if kind == "str" else next(integers) for kind in kinds)
-        self._compiled: WeakKeyDictionary[Any, _Compiled] = WeakKeyDictionary()
         self._db: str | None = None  # the alias `build` reads from, known once built
 
     def all(self, *values: Any) -> list[M]:
@@ -100,12 +98,22 @@ class Prepared(Generic[M]):
         return found[0] if found else None
 
     def _compile(self) -> _Compiled:
-        compiled = self._compiled.get(connections[self._db]) if self._db else None
-        if compiled is None:
-            queryset = self._build(*self._markers)
-            self._db = queryset.db
-            compiled = self._compiled[connections[self._db]] = _compile(queryset, self._markers)
+        if self._db is not None:
+            compiled = _compiled_on(connections[self._db]).get(self)
+            if compiled is not None:
+                return compiled
+        queryset = self._build(*self._markers)
+        self._db = queryset.db
+        compiled = _compile(queryset, self._markers)
+        _compiled_on(connections[self._db])[self] = compiled
         return compiled
+
+
+def _compiled_on(connection: Any) -> dict[Prepared[Any], _Compiled]:
+    compiled: dict[Prepared[Any], _Compiled] = connection.__dict__.setdefault(
+        "_wangban_prepared", {}
+    )
+    return compiled
 
 
 def _same(value: Any, marker: Any) -> bool:
@@ -113,15 +121,14 @@ def _same(value: Any, marker: Any) -> bool:
 
 
 def _compile(queryset: QuerySet[Any], markers: tuple[Any, ...]) -> _Compiled:
-    if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
+    prefetches = queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+    if queryset._iterable_class is not ModelIterable or prefetches:
         raise ValueError("Prepared takes querysets of model instances without prefetches.")
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     slots = []
     for marker in markers:
-        found = [
-            n for n, value in enumerate(params) if type(value) is type(marker) and value == marker
-        ]
+        found = [n for n, value in enumerate(params) if _same(value, marker)]
         if len(found) != 1:
             raise ValueError(f"the marker {marker!r} must reach the SQL once, as it is")
         slots.append(found[0])
@@ -143,7 +150,10 @@ def _compile(queryset: QuerySet[Any], markers: tuple[Any, ...]) -> _Compiled:
         start=start,
         end=end,
         init_list=[column[0].target.attname for column in compiler.select[start:end]],
-        populators=get_related_populators(klass_info, compiler.select, queryset.db),
+        # (the stubs describe a later Django, whose populators also take a fetch mode)
+        populators=get_related_populators(  # type: ignore[call-arg]
+            klass_info, compiler.select, queryset.db
+        ),
         annotations=dict(compiler.annotation_col_map),
     )
 

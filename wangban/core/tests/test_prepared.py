@@ -41,6 +41,7 @@ def test_gives_what_the_queryset_gives_related_objects_included(
 
     with django_assert_num_queries(1):
         found = prepared.first(case.pk)
+        assert found is not None
         # The related objects came with it: reading them costs nothing more.
         related = {name: fields_of(getattr(found, name)) for name in RELATED}
 
@@ -106,8 +107,9 @@ def test_refuses_a_marker_that_does_not_reach_the_sql_as_it_is(case: Case) -> No
 
 
 def test_refuses_values_and_prefetches(case: Case) -> None:
+    values: Any = Case.objects.values  # a queryset of dicts, which Prepared refuses
     with pytest.raises(ValueError, match="without prefetches"):
-        Prepared(lambda case_id: Case.objects.filter(pk=case_id).values(), "str").all(case.pk)
+        Prepared(lambda case_id: values().filter(pk=case_id), "str").all(case.pk)
     with pytest.raises(ValueError, match="without prefetches"):
         Prepared(
             lambda case_id: Case.objects.filter(pk=case_id).prefetch_related("events"), "str"
