@@ -60,7 +60,7 @@ from wangban.cases import clock
 from wangban.cases.access import cases_visible_to
 from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
-from wangban.cases.models import Case, CaseStep
+from wangban.cases.models import Case, CaseStep, CorrectionNotice
 from wangban.cases.queries import OPEN_CLOCK, light_filter, with_light, with_step_light
 from wangban.catalog.choices import PENDING_STATES
 from wangban.catalog.models import ItemVersion, WorkflowStep
@@ -312,6 +312,20 @@ def deemed_accepted_cases(user: Any) -> QuerySet[Case]:
         .filter(deemed_accepted=True)
         .select_related("item", "version", "department", "accepting_department", "applicant")
         .order_by("-accepted_on", "-pk")
+    )
+
+
+def repeat_correction_notices(user: Any) -> QuerySet[CorrectionNotice]:
+    """Correction notices issued again on one submission, against the one-time rule
+    (一次性告知, 淮安办法第十二条, 大安办法第十九条), each with its stated reason: for
+    supervision, and for the clerks whose queue their cases are in. As far as `user` may see
+    the cases (supervisors: all; clerks: their queue's), newest first."""
+    return (
+        CorrectionNotice.objects.filter(
+            is_repeat=True, case__in=cases_visible_to(user).order_by().values("pk")
+        )
+        .select_related("case__version", "case__department", "case__accepting_department")
+        .order_by("-issued_at", "-pk")
     )
 
 

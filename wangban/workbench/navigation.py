@@ -36,6 +36,12 @@ SECTIONS = [
         (Role.SUPERVISOR,),
     ),
     Section(
+        "workbench:cases-repeat-notices",
+        "再次补正告知",
+        "同一次申请再次出具的补正告知书及其理由，未做到一次性告知的记录。",
+        (Role.SUPERVISOR,),
+    ),
+    Section(
         "workbench:catalog-items",
         "事项管理",
         "起草、调整、取消和下放本部门的政务服务事项，维护办事指南、材料、流程和电子表单。",

@@ -11,6 +11,7 @@ from wangban.workbench.cases import views
 urlpatterns: list[URLPattern] = [
     path("", views.queue_page, name="cases-queue"),
     path("deemed/", views.deemed_page, name="cases-deemed"),
+    path("repeat-notices/", views.repeat_notices_page, name="cases-repeat-notices"),
     path("intake/", views.intake, name="cases-intake"),
     path("review/", views.review_queue_page, name="cases-review"),
     path("<str:case_id>/", views.case_page, name="case"),

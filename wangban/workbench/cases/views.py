@@ -200,6 +200,16 @@ def deemed_page(request: HttpRequest) -> HttpResponse:
     return render(request, "workbench/cases/deemed.html", {"page": page, "query": ""})
 
 
+@supervision_page
+def repeat_notices_page(request: HttpRequest) -> HttpResponse:
+    """再次补正告知: correction notices issued again on one submission, against the
+    one-time rule (一次性告知), with the reason stated for each, for supervision and for the
+    clerks whose queue the cases are in."""
+    notices = queues.repeat_correction_notices(request.user)
+    page = Paginator(notices, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "workbench/cases/repeat_notices.html", {"page": page, "query": ""})
+
+
 # --- The case page ---------------------------------------------------------------------------
 
 

@@ -567,6 +567,49 @@ def test_the_deemed_list(client: Client, city: City) -> None:
     )
 
 
+def repeat_notice_case(city: City) -> Case:
+    """张三's case: a correction notice, the answer, and a second notice with its reason."""
+    case = person_case(city)
+    clerk = city.transport_clerk
+    with time_machine.travel(MONDAY, tick=False):
+        first = [{"material_code": "M01", "reason": "缺少签字"}]
+        actions.do_request_correction(case, actor=clerk, items=first)
+        actions.do_attach_material(case, actor=case.applicant, material_code="M01", upload=pdf())
+        actions.do_resubmit(case, actor=case.applicant)
+        actions.do_request_correction(
+            case,
+            actor=clerk,
+            items=[{"material_code": "M02", "reason": "仍不清晰"}],
+            reason_for_second="补正后的扫描件仍无法辨认",
+        )
+    return case
+
+
+def test_the_repeat_notice_list(client: Client, city: City) -> None:
+    """Only the second notice is listed, with its reason, for the supervisor and for the
+    clerks of the case's queue; another department's clerk sees none."""
+    item(city)
+    case = repeat_notice_case(city)
+    repeat = CorrectionNotice.objects.get(case=case, is_repeat=True)
+    for user in (city.supervisor, city.transport_clerk):
+        signed_in(client, user)
+        status, html = page(client, "/workbench/cases/repeat-notices/")
+        assert status == 200
+        text = text_of(html)
+        assert "再次补正告知：共 1 份" in text
+        assert (
+            f"2026-11-23 道路运输经营许可证核发 市交通运输局 市交通运输局 {repeat.handler_name} "
+            "营业执照 补正后的扫描件仍无法辨认" in text
+        )
+        assert f'href="/workbench/cases/{case.pk}/"' in html
+        assert "道路运输经营许可申请表" not in text  # the first notice is not listed
+    signed_in(client, make_staff("market_clerk", city.market, Role.CLERK))
+    status, html = page(client, "/workbench/cases/repeat-notices/")
+    assert status == 200
+    assert "没有再次出具的补正告知书。" in html
+    assert case.pk not in html
+
+
 def test_a_correction_is_handed_in_at_the_window(client: Client, city: City) -> None:
     """A window case's correction: only the materials the notice names can be replaced,
     and the clerk resubmits it."""

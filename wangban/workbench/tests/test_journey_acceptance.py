@@ -224,3 +224,47 @@ def test_a_clerk_registers_a_walk_in_application(page, city: City) -> None:
     assert list(
         CaseMaterial.objects.filter(case=case).values_list("material_code", "paper", "file_name")
     ) == [("M01", False, "申请表扫描件.pdf"), ("M02", True, "")]
+
+
+def test_a_supervisor_finds_a_repeat_correction_notice(page, city: City) -> None:
+    """The supervisor opens 再次补正告知 from the workbench's menu, reads the second notice
+    with its reason, and follows it to the case."""
+    item(city)
+    applicant = verified("zhangsan", 7)
+    clerk = city.transport_clerk
+    with time_machine.travel(FRIDAY, tick=False):
+        case = actions.do_create_case(actor=applicant, item_code=CODE, form=dict(FORM))
+        for code in ("M01", "M02"):
+            file = upload(f"{code}.pdf", html_to_pdf(f"<p>{code}</p>"), "application/pdf")
+            actions.do_attach_material(case, actor=applicant, material_code=code, upload=file)
+        actions.do_submit(case, actor=applicant)
+    with time_machine.travel(MONDAY, tick=False):
+        first = [{"material_code": "M01", "reason": "缺少签字"}]
+        actions.do_request_correction(case, actor=clerk, items=first)
+        again = upload("M01.pdf", html_to_pdf("<p>签字</p>"), "application/pdf")
+        actions.do_attach_material(case, actor=applicant, material_code="M01", upload=again)
+        actions.do_resubmit(case, actor=applicant)
+        actions.do_request_correction(
+            case,
+            actor=clerk,
+            items=[{"material_code": "M02", "reason": "仍不清晰"}],
+            reason_for_second="补正后的扫描件仍无法辨认",
+        )
+
+    with time_machine.travel(MONDAY, tick=True):
+        page.goto("/workbench/")
+        sign_in(page, "supervisor")
+        page.wait_for_url("**/workbench/")
+        page.get_by_role("navigation").get_by_role("link", name="再次补正告知").click()
+        page.wait_for_url("**/workbench/cases/repeat-notices/")
+        assert page.get_by_role("heading", level=1).inner_text() == "再次补正告知"
+        table = page.get_by_role("table")
+        assert "共 1 份" in table.locator("caption").inner_text()
+        row = table.locator("tbody tr")
+        assert row.count() == 1
+        assert "补正后的扫描件仍无法辨认" in row.inner_text()
+        assert "营业执照" in row.inner_text()
+        assert no_sideways_scroll(page)
+        row.get_by_role("link", name="道路运输经营许可证核发").click()
+        page.wait_for_url(f"**/workbench/cases/{case.pk}/")
+        assert page.get_by_text("您现在不能对该办件进行操作。").is_visible()
