@@ -19,9 +19,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
@@ -57,6 +58,7 @@ from wangban.cases.choices import (
     check_transition,
 )
 from wangban.cases.clock import BLUE, GREEN, RED
+from wangban.cases.documents import open_document
 from wangban.cases.models import Case
 from wangban.cases.progress import find_case_for_progress, public_progress
 from wangban.cases.queries import filter_light
@@ -164,6 +166,10 @@ class DecisionDocumentSerializer(serializers.Serializer):
     verification_code = serializers.CharField(label="验证码")
     verification_url = serializers.URLField(
         label="验证地址", help_text="公开的验证页面，与决定书上二维码的地址相同"
+    )
+    download_url = serializers.CharField(
+        label="下载地址",
+        help_text="决定书 PDF：GET /api/v1/cases/{id}/documents/{document_id}，凭访问令牌下载",
     )
 
 
@@ -1064,6 +1070,31 @@ def _names_an_answer_to_a_submission(request: Request) -> bool:
         return json_object(request).get("action") in actions.ANSWERS_TO_A_SUBMISSION
     except Exception:
         return False
+
+
+class CaseDocumentView(CaseAPIView):
+    @extend_schema(
+        summary="下载文书",
+        description="办件的书面文书（受理通知书、补正告知书、不予受理决定书、准予或不予许可"
+        "决定书）的 PDF，地址见办件的 decision.document.download_url。能查看该办件的人可以下载"
+        "（与 GET /cases/{id} 相同），每次下载都记入审计日志。看不到的办件、不属于该办件的文书为 "
+        "404 case_not_found、document_not_found；文书尚在生成时为 404 document_not_ready。",
+        parameters=[
+            CASE_ID,
+            OpenApiParameter("document_id", int, OpenApiParameter.PATH, description="文书编号"),
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, id: str, document_id: int) -> HttpResponseBase:
+        stream, file_name, content_type = open_document(
+            checked_case_id(id), document_id, request.user, request._request
+        )
+        response = FileResponse(
+            stream, as_attachment=True, filename=file_name, content_type=content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ProgressView(APIView):

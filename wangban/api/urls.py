@@ -14,5 +14,10 @@ urlpatterns = [
     path("cases/<str:id>/materials", cases.CaseMaterialView.as_view(), name="case-materials"),
     path("cases/<str:id>/submit", cases.CaseSubmitView.as_view(), name="case-submit"),
     path("cases/<str:id>/transitions", cases.CaseTransitionView.as_view(), name="case-transitions"),
+    path(
+        "cases/<str:id>/documents/<int:document_id>",
+        cases.CaseDocumentView.as_view(),
+        name="case-document",
+    ),
     path("progress", cases.ProgressView.as_view(), name="progress"),
 ]

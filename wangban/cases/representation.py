@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from wangban.cases import queries, schedule
@@ -215,10 +216,10 @@ DECISION_DOCUMENTS = (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISI
 
 
 def decision_document_to_api(case: Case) -> dict[str, Any] | None:
-    """The sealed decision document: its title, when it was sealed, and the public page that
-    verifies it (`/verify/<code>/`, the address its QR code carries); null until the worker
-    has rendered and sealed it. Reads `case.documents` as `for_representation` prefetches
-    them: the sealed decision documents only."""
+    """The sealed decision document: its title, when it was sealed, the public page that
+    verifies it (`/verify/<code>/`, the address its QR code carries) and the API's address
+    of its PDF; null until the worker has rendered and sealed it. Reads `case.documents` as
+    `for_representation` prefetches them: the sealed decision documents only."""
     sealed = [
         document
         for document in case.documents.all()
@@ -234,6 +235,7 @@ def decision_document_to_api(case: Case) -> dict[str, Any] | None:
         "sealed_at": iso_datetime(document.sealed_at),
         "verification_code": document.verification_code,
         "verification_url": verification_url(document.verification_code),
+        "download_url": reverse("api:case-document", args=[case.pk, document.pk]),
     }
 
 

@@ -5,6 +5,7 @@ shows of its steps, stops, extensions and decision."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from wangban.accounts.choices import Role
 from wangban.api.tests.cases_helpers import at, client_for, error
+from wangban.audit.models import AuditEvent
 from wangban.cases import review
 from wangban.cases.documents import render_document
 from wangban.cases.models import Case
@@ -482,6 +484,7 @@ def test_the_decision_carries_its_sealed_document_and_verification_link(city: Ci
         "sealed_at": timezone.localtime(document.sealed_at).isoformat(timespec="seconds"),
         "verification_code": code,
         "verification_url": f"http://localhost:8000/verify/{code}/",
+        "download_url": f"/api/v1/cases/{case.pk}/documents/{document.pk}",
     }
     # The same in the list, and the public page it names verifies the document.
     listed = client.get("/api/v1/cases").json()["results"]
@@ -489,3 +492,46 @@ def test_the_decision_carries_its_sealed_document_and_verification_link(city: Ci
     page = Client().get(f"/verify/{code}/")
     assert page.status_code == 200
     assert "验证通过" in page.content.decode()
+
+
+def test_the_decision_pdf_is_downloaded_with_a_token(city: City) -> None:
+    """The applicant (and the department's staff) download the sealed PDF through the API,
+    each download audited; nobody else finds it, and none is served before it is ready."""
+    staff = review_world(city)
+    transport_seal(city)
+    case = decided_case(city, staff)
+    document = decision_of(case)
+    url = f"/api/v1/cases/{case.pk}/documents/{document.pk}"
+    owner = client_for(city.applicant)
+    response = owner.get(url)
+    assert (response.status_code, error(response)["code"]) == (404, "document_not_ready")
+    assert render_document(document.pk) == "ready"
+    document.refresh_from_db()
+
+    shown = owner.get(f"/api/v1/cases/{case.pk}").json()["decision"]["document"]
+    audited = AuditEvent.objects.filter(action="case.download_document", object_id=case.pk)
+    for user in (city.applicant, staff.approver, city.supervisor):
+        response = client_for(user).get(shown["download_url"])
+        assert response.status_code == 200, user
+        body = b"".join(response.streaming_content)
+        assert body.startswith(b"%PDF")
+        assert hashlib.sha256(body).hexdigest() == document.sha256
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment")
+        assert response["Cache-Control"] == "private, no-store"
+    assert [event.actor_id for event in audited.order_by("id")] == [
+        city.applicant.pk,
+        staff.approver.pk,
+        city.supervisor.pk,
+    ]
+
+    stranger = client_for(make_staff("market_clerk", city.market, Role.CLERK))
+    response = stranger.get(url)
+    assert (response.status_code, error(response)["code"]) == (404, "case_not_found")
+    another = accepted_case(city, staff)
+    response = owner.get(f"/api/v1/cases/{another.pk}/documents/{document.pk}")
+    assert (response.status_code, error(response)["code"]) == (404, "document_not_found")
+    response = owner.get(f"/api/v1/cases/{case.pk}/documents/{document.pk + 1000}")
+    assert (response.status_code, error(response)["code"]) == (404, "document_not_found")
+    assert Client().get(url).status_code == 401
+    assert audited.count() == 3  # refusals download nothing
