@@ -513,7 +513,7 @@ def test_the_decision_pdf_is_downloaded_with_a_token(city: City) -> None:
     for user in (city.applicant, staff.approver, city.supervisor):
         response = client_for(user).get(shown["download_url"])
         assert response.status_code == 200, user
-        body = b"".join(response.streaming_content)
+        body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
         assert body.startswith(b"%PDF")
         assert hashlib.sha256(body).hexdigest() == document.sha256
         assert response["Content-Type"] == "application/pdf"
