@@ -63,6 +63,7 @@ from wangban.cases.models import (
     CaseMaterial,
     CorrectionNotice,
     ReceiptCounter,
+    ReplacedMaterial,
 )
 from wangban.cases.notifications import tell_applicant
 from wangban.catalog.choices import OnlineDepth
@@ -473,10 +474,36 @@ def _editable_material(case: Case, actor: Any, material_code: str, *, paper: boo
     return material
 
 
+#: What a material row holds, as `ReplacedMaterial` keeps it.
+MATERIAL_FIELDS = (
+    "material_code",
+    "material_name",
+    "submission",
+    "paper",
+    "note",
+    "file_name",
+    "blob",
+    "content_type",
+    "size",
+    "sha256",
+    "attached_by_id",
+    "attached_at",
+)
+
+
 def _put_material(case: Case, material: Material, actor: Any, **values: Any) -> CaseMaterial:
     """Write the case's row of `material`, replacing what it held. The case is locked, so
-    nothing else writes the row meanwhile: it is read, then updated or inserted."""
+    nothing else writes the row meanwhile: it is read, then updated or inserted. What a
+    submission handed in is kept as it was (`ReplacedMaterial`, with its file) before a
+    correction replaces it; a draft's file replaced before any submission is not."""
     row = CaseMaterial.objects.filter(case=case, material_code=material.code).first()
+    if row is not None and row.submission <= case.submission:
+        ReplacedMaterial.objects.create(
+            case=case,
+            **{name: getattr(row, name) for name in MATERIAL_FIELDS},
+            replaced_at=timezone.now(),
+            replaced_by=actor,
+        )
     row = row or CaseMaterial(case=case, material_code=material.code)
     fields = {
         "material_name": material.name,

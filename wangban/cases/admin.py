@@ -18,6 +18,7 @@ from wangban.cases.models import (
     CaseStep,
     ClockStop,
     CorrectionNotice,
+    ReplacedMaterial,
 )
 from wangban.core.errors import DomainError
 
@@ -64,6 +65,11 @@ class CaseAdmin(ReadOnlyAdmin):
 @admin.register(CaseMaterial)
 class CaseMaterialAdmin(ReadOnlyAdmin):
     list_display = ["case", "material_code", "material_name", "paper", "file_name", "size"]
+
+
+@admin.register(ReplacedMaterial)
+class ReplacedMaterialAdmin(ReadOnlyAdmin):
+    list_display = ["case", "material_code", "submission", "file_name", "replaced_at"]
 
 
 @admin.register(CorrectionNotice)

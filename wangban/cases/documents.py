@@ -64,7 +64,15 @@ from wangban.audit.actions import json_safe, record
 from wangban.cases import clock
 from wangban.cases.access import access_case
 from wangban.cases.choices import CaseAction, DecisionOutcome, DocumentKind, DocumentState
-from wangban.cases.models import SYSTEM_ACTOR, Case, CaseDocument, CaseEvent, CorrectionNotice
+from wangban.cases.models import (
+    SYSTEM_ACTOR,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseMaterial,
+    CorrectionNotice,
+    ReplacedMaterial,
+)
 from wangban.cases.notifications import tell_applicant
 from wangban.catalog.choices import LimitUnit
 from wangban.certificates.queries import active_seal
@@ -605,6 +613,29 @@ def open_material(
     material = case.materials.filter(pk=material_id).first()
     if material is None or material.paper or not material.blob:
         raise NotFound("材料不存在，或没有电子文件。", code="material_not_found")
+    return _open_material_file(case, material, user, request, {"material": material.pk})
+
+
+def open_replaced_material(
+    case_id: str, replaced_id: int, user: Any, request: HttpRequest | None = None
+) -> tuple[IO[bytes], str, str]:
+    """The file a submitted material held before a correction replaced it
+    (`ReplacedMaterial`), for a user who may see the case; as `open_material`, audited as
+    `case.download_material` naming the replaced row."""
+    case = access_case(case_id, user)
+    replaced = case.replaced_materials.filter(pk=replaced_id).first()
+    if replaced is None or replaced.paper or not replaced.blob:
+        raise NotFound("材料不存在，或没有电子文件。", code="material_not_found")
+    return _open_material_file(case, replaced, user, request, {"replaced_material": replaced.pk})
+
+
+def _open_material_file(
+    case: Case,
+    material: CaseMaterial | ReplacedMaterial,
+    user: Any,
+    request: HttpRequest | None,
+    which: dict[str, int],
+) -> tuple[IO[bytes], str, str]:
     stream = files.open_blob(material.blob)
     try:
         with transaction.atomic():
@@ -614,7 +645,7 @@ def open_material(
                 request=request,
                 obj=case,
                 after={
-                    "material": material.pk,
+                    **which,
                     "material_code": material.material_code,
                     "file_name": material.file_name,
                     "sha256": material.sha256,

@@ -241,6 +241,40 @@ class CaseMaterial(models.Model):
         return f"{self.material_code} {self.file_name or '纸质'}"
 
 
+class ReplacedMaterial(models.Model):
+    """A submitted material as it was before a correction replaced it (补正前的材料): the
+    row `CaseMaterial` held, with its stored file, kept when a new file or paper mark takes
+    its place, so that what a correction notice found deficient stays on record."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replaced_materials")
+    material_code = models.CharField("材料编码", max_length=64)
+    material_name = models.CharField("材料名称", max_length=200)
+    submission = models.PositiveSmallIntegerField("所属提交次数")
+    paper = models.BooleanField("纸质材料", default=False)
+    note = models.TextField("说明", blank=True)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    blob = models.CharField("存储名", max_length=200, blank=True)
+    content_type = models.CharField("文件类型", max_length=100, blank=True)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField("提交时间")
+    replaced_at = models.DateTimeField("更换时间")
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="更换人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "补正前的材料"
+        verbose_name_plural = "补正前的材料"
+        ordering = ["case", "material_code", "submission", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.material_code} 第 {self.submission} 次提交 {self.file_name or '纸质'}"
+
+
 class CaseEvent(models.Model):
     """The case's timeline (API.md `events[]`): append-only, one row per action."""
 

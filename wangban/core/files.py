@@ -107,9 +107,11 @@ def open_blob(blob: str) -> IO[bytes]:
 
 
 # Where stored files are referenced: (storage prefix, "app.Model", field holding the name).
+# A file is an orphan when no row of its prefix's models refers to it.
 BLOB_OWNERS = [
     ("catalog", "catalog.CatalogFile", "blob"),
     ("cases", "cases.CaseMaterial", "blob"),
+    ("cases", "cases.ReplacedMaterial", "blob"),
     ("documents", "cases.CaseDocument", "blob"),
 ]
 
@@ -130,12 +132,14 @@ def purge_orphans(*, older_than: timedelta = timedelta(days=1)) -> list[str]:
     names deleted."""
     cutoff = timezone.now() - older_than
     deleted = []
-    for prefix, label, field in BLOB_OWNERS:
-        model = apps.get_model(label)
+    for prefix in dict.fromkeys(prefix for prefix, _, _ in BLOB_OWNERS):
+        owners = [
+            (apps.get_model(label), field) for owned, label, field in BLOB_OWNERS if owned == prefix
+        ]
         for name in _blobs(prefix):
             if default_storage.get_modified_time(name) >= cutoff:
                 continue
-            if not model.objects.filter(**{field: name}).exists():
+            if not any(model.objects.filter(**{field: name}).exists() for model, field in owners):
                 default_storage.delete(name)
                 deleted.append(name)
     return deleted

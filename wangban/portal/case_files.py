@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from wangban.accounts.middleware import login_url_for
-from wangban.cases.documents import open_document, open_material
+from wangban.cases.documents import open_document, open_material, open_replaced_material
 from wangban.core.errors import NotFound
 
 
@@ -69,6 +69,15 @@ def case_material(
     """`cases/<case_id>/materials/<material_id>/<name>`: a material's file. Signed in
     only (anonymous: to the login page)."""
     return _serve(request, open_material, case_id, material_id)
+
+
+@require_GET
+def case_replaced_material(
+    request: HttpRequest, case_id: str, replaced_id: int, name: str
+) -> HttpResponseBase:
+    """`cases/<case_id>/replaced-materials/<replaced_id>/<name>`: a material's file as it
+    was before a correction replaced it."""
+    return _serve(request, open_replaced_material, case_id, replaced_id)
 
 
 @require_GET

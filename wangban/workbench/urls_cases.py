@@ -32,6 +32,11 @@ urlpatterns: list[URLPattern] = [
         name="case-material",
     ),
     path(
+        "<str:case_id>/replaced-materials/<int:replaced_id>/<str:name>",
+        case_files.case_replaced_material,
+        name="case-replaced-material",
+    ),
+    path(
         "<str:case_id>/documents/<int:document_id>/<str:name>",
         case_files.case_document,
         name="case-document",

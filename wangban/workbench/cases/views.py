@@ -260,6 +260,7 @@ def _case_context(
         "materials_editable": editable,
         "upload_types": UPLOAD_TYPES,
         "upload_hint": MATERIAL_HINT,
+        "replaced_materials": list(case.replaced_materials.order_by("replaced_at", "pk")),
         "documents": list(documents_of(case)),
         "notices": list(case.correction_notices.order_by("issued_at", "pk")),
         "events": list(timeline(case).select_related("actor")),
