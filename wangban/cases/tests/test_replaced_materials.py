@@ -136,7 +136,7 @@ def test_staff_read_and_download_it_others_do_not(
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF + b"1"  # type: ignore[attr-defined]
     audited = AuditEvent.objects.filter(action="case.download_material", object_id=case.pk)
-    assert [event.after["replaced_material"] for event in audited] == [kept.pk]
+    assert [(event.after or {}).get("replaced_material") for event in audited] == [kept.pk]
 
     # Another department's clerk: not found, and nothing audited.
     client.force_login(make_staff("market_clerk", city.market, Role.CLERK))
