@@ -62,6 +62,7 @@ from wangban.cases.models import (
     CaseEvent,
     CaseMaterial,
     CorrectionNotice,
+    MaterialRecord,
     ReceiptCounter,
     ReplacedMaterial,
 )
@@ -474,21 +475,8 @@ def _editable_material(case: Case, actor: Any, material_code: str, *, paper: boo
     return material
 
 
-#: What a material row holds, as `ReplacedMaterial` keeps it.
-MATERIAL_FIELDS = (
-    "material_code",
-    "material_name",
-    "submission",
-    "paper",
-    "note",
-    "file_name",
-    "blob",
-    "content_type",
-    "size",
-    "sha256",
-    "attached_by_id",
-    "attached_at",
-)
+#: What a material row holds (`MaterialRecord`), as `ReplacedMaterial` keeps it.
+MATERIAL_FIELDS = tuple(field.attname for field in MaterialRecord._meta.fields)
 
 
 def _put_material(case: Case, material: Material, actor: Any, **values: Any) -> CaseMaterial:

@@ -208,11 +208,10 @@ class Case(models.Model):
         return self.receipt_no or self.id
 
 
-class CaseMaterial(models.Model):
-    """One material of a case: an attached file (stored by content, `wangban.core.files`)
+class MaterialRecord(models.Model):
+    """What a case holds for one material: a file (stored by content, `wangban.core.files`)
     or, at a window, a mark that it was handed over on paper (大安办法第十七—十八条)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     material_code = models.CharField("材料编码", max_length=64)
     material_name = models.CharField("材料名称", max_length=200)
     # The submission this material belongs to: attached before submission n is n.
@@ -230,6 +229,15 @@ class CaseMaterial(models.Model):
     attached_at = models.DateTimeField("提交时间")
 
     class Meta:
+        abstract = True
+
+
+class CaseMaterial(MaterialRecord):
+    """One material of a case, as it stands."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+
+    class Meta:
         verbose_name = "办件材料"
         verbose_name_plural = "办件材料"
         ordering = ["case", "material_code"]
@@ -241,26 +249,12 @@ class CaseMaterial(models.Model):
         return f"{self.material_code} {self.file_name or '纸质'}"
 
 
-class ReplacedMaterial(models.Model):
+class ReplacedMaterial(MaterialRecord):
     """A submitted material as it was before a correction replaced it (补正前的材料): the
     row `CaseMaterial` held, with its stored file, kept when a new file or paper mark takes
     its place, so that what a correction notice found deficient stays on record."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replaced_materials")
-    material_code = models.CharField("材料编码", max_length=64)
-    material_name = models.CharField("材料名称", max_length=200)
-    submission = models.PositiveSmallIntegerField("所属提交次数")
-    paper = models.BooleanField("纸质材料", default=False)
-    note = models.TextField("说明", blank=True)
-    file_name = models.CharField("文件名", max_length=200, blank=True)
-    blob = models.CharField("存储名", max_length=200, blank=True)
-    content_type = models.CharField("文件类型", max_length=100, blank=True)
-    size = models.PositiveIntegerField("大小（字节）", default=0)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
-    attached_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
-    )
-    attached_at = models.DateTimeField("提交时间")
     replaced_at = models.DateTimeField("更换时间")
     replaced_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="更换人", on_delete=models.PROTECT, related_name="+"
