@@ -13,10 +13,12 @@ does not exist), 403, 409, 400, then 413 and 415 for files and 429 for the rate 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponseBase
@@ -1064,12 +1066,17 @@ class CaseTransitionView(CaseAPIView):
 
 
 def _names_an_answer_to_a_submission(request: Request) -> bool:
-    """The body asks for a clerk's answer to a submission. A body that cannot be read says
-    no here: its 400 comes later, after the 404 and the 403."""
-    try:
-        return json_object(request).get("action") in actions.ANSWERS_TO_A_SUBMISSION
-    except Exception:
+    """The JSON body asks for a clerk's answer to a submission. Read from the raw body, not
+    through the parsers: a body they refuse must still be refused by the view in its turn,
+    after the 404 and the 403, and the parsers would not refuse it twice. A body that
+    cannot be read here says no."""
+    if request.content_type.split(";")[0].strip() != "application/json":
         return False
+    try:
+        body = json.loads(request._request.body)
+    except (ValueError, RecursionError, RequestDataTooBig):
+        return False
+    return isinstance(body, dict) and body.get("action") in actions.ANSWERS_TO_A_SUBMISSION
 
 
 class CaseDocumentView(CaseAPIView):

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from wangban.accounts.choices import Role
 from wangban.accounts.models import User
 from wangban.api.cases import TRANSITIONS as API_TRANSITIONS
 from wangban.api.tests.cases_helpers import PDF, applicant, at, client_for, error, unchanged
@@ -18,7 +19,7 @@ from wangban.cases.access import CLERK_ACTIONS
 from wangban.cases.choices import TRANSITIONS, CaseState
 from wangban.cases.models import Case
 from wangban.cases.tests.helpers import draft_case, item, submitted_case
-from wangban.conftest import City
+from wangban.conftest import City, make_staff
 
 ITEMS = [{"material_code": "M01", "reason": "缺少签字"}]
 BODIES: dict[str, dict[str, Any]] = {
@@ -241,3 +242,21 @@ def test_an_answer_in_time_deems_nothing(city: City) -> None:
     assert response.status_code == 200
     case.refresh_from_db()
     assert (case.state, case.deemed_accepted) == (CaseState.IN_REVIEW, False)
+
+
+@pytest.mark.parametrize("body", ["{not json", "[" * 100_000, '"accept"'])
+def test_a_transition_body_that_is_not_a_json_object_is_400(city: City, body: str) -> None:
+    """Refused as malformed in its turn, after the 404 (another department's clerk), and
+    the case unchanged."""
+    item(city)
+    with time_machine.travel(ASKED_AT, tick=False):
+        case = submitted_case(city)
+        path = f"/api/v1/cases/{case.pk}/transitions"
+        with unchanged(case):
+            response = client_for(city.transport_clerk).post(
+                path, body, content_type="application/json"
+            )
+            stranger = client_for(make_staff("market_clerk", city.market, Role.CLERK))
+            hidden = stranger.post(path, body, content_type="application/json")
+    assert (response.status_code, error(response)["code"]) == (400, "malformed_request")
+    assert (hidden.status_code, error(hidden)["code"]) == (404, "case_not_found")
