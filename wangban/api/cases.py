@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import transaction
 from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -71,7 +72,7 @@ from wangban.cases.representation import (
     represent,
 )
 from wangban.catalog.choices import SpecialProcedure
-from wangban.core.errors import Conflict, InvalidInput, NotFound
+from wangban.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 LIGHTS = (GREEN, BLUE, RED)
 #: The channels a system may name (API.md `channel`): the online hall (`online`) and the
@@ -1012,7 +1013,48 @@ class CaseSubmitView(CaseAPIView):
         return Response(represent(case))
 
 
+def deem_before_an_answer(request: HttpRequest, user: Any, id: str) -> None:
+    """Before a clerk's answer to a submission (`actions.ANSWERS_TO_A_SUBMISSION`, named in
+    a JSON or multipart body): a deemed acceptance now due (行政许可法第三十二条) is recorded
+    first, committed on its own (`actions.deem_if_due`), for a caller who may see the case.
+    Run before the request's transaction: by `IdempotencyMiddleware` when the request
+    carries a key, else by the view. The body is read as it came, not through the view's
+    parsers: a body they refuse must still be refused by the view, in its turn."""
+    if _answer_named(request) not in actions.ANSWERS_TO_A_SUBMISSION:
+        return
+    try:
+        access_case(checked_case_id(id), user)
+    except DomainError:
+        return  # the view answers it: not found for whoever may not see the case
+    actions.deem_if_due(id)
+
+
+#: What reading a body the view's parsers will refuse anyway can raise here.
+UNREADABLE = (
+    ValueError,
+    RecursionError,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    MultiPartParserError,
+)
+
+
+def _answer_named(request: HttpRequest) -> Any:
+    try:
+        if request.content_type == "multipart/form-data":
+            return request.POST.get("action")
+        if request.content_type == "application/json":
+            body = json.loads(request.body)
+            return body.get("action") if isinstance(body, dict) else None
+    except UNREADABLE:
+        return None
+    return None
+
+
 class CaseTransitionView(CaseAPIView):
+    #: Run before the request's transaction (wangban/api/idempotency.py).
+    before_transaction = staticmethod(deem_before_an_answer)
+
     @extend_schema(
         summary="办理办件",
         description="按 action 办理：sign_in 签收、accept 受理、request_correction 一次性告知"
@@ -1040,11 +1082,11 @@ class CaseTransitionView(CaseAPIView):
 
         A clerk's answer to a submission whose five working days are over meets the deemed
         acceptance the law has already made: that is recorded first, in its own
-        transaction (`actions.deem_if_due`), so that the 409 the answer then gets does not
-        undo it."""
+        transaction (`deem_before_an_answer`), so that the refusal the answer then gets
+        does not undo it."""
         case_id = checked_case_id(id)
-        if _names_an_answer_to_a_submission(request):
-            actions.deem_if_due(case_id)
+        if not getattr(request._request, "before_transaction_done", False):
+            deem_before_an_answer(request._request, request.user, id)
         with transaction.atomic():
             case = access_case(case_id, request.user, for_write=True)
             data = json_object(request)
@@ -1063,20 +1105,6 @@ class CaseTransitionView(CaseAPIView):
             # The action takes over the case locked here (`access.lock_case`) and changes it.
             transition.run(case, request.user, dict(body.validated_data), request._request)
             return Response(represent(case))
-
-
-def _names_an_answer_to_a_submission(request: Request) -> bool:
-    """The JSON body asks for a clerk's answer to a submission. Read from the raw body, not
-    through the parsers: a body they refuse must still be refused by the view in its turn,
-    after the 404 and the 403, and the parsers would not refuse it twice. A body that
-    cannot be read here says no."""
-    if request.content_type.split(";")[0].strip() != "application/json":
-        return False
-    try:
-        body = json.loads(request._request.body)
-    except (ValueError, RecursionError, RequestDataTooBig):
-        return False
-    return isinstance(body, dict) and body.get("action") in actions.ANSWERS_TO_A_SUBMISSION
 
 
 class CaseDocumentView(CaseAPIView):

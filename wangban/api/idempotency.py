@@ -6,6 +6,11 @@ with another body is 409 `idempotency_key_reused`. The record and the view's wri
 share one transaction: a crash rolls back both, so a retry runs the request afresh,
 and a concurrent twin waits on the key's unique index and then replays the winner.
 
+A view class may name work that must commit on its own, before the request's transaction
+(`before_transaction(request, user, **url_kwargs)`, e.g. what the law has done by itself
+whatever the request's outcome): the middleware runs it before opening its transaction and
+marks the request (`before_transaction_done`), so that the view does not run it again.
+
 "The same body" is the same bytes for JSON. For a multipart upload it is the same fields
 and the same files (name and content, hashed as they stream from the parsed upload): the
 raw body cannot be read whole — a file above DATA_UPLOAD_MAX_MEMORY_SIZE would refuse it —
@@ -18,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -46,16 +52,34 @@ def idempotency_exempt(view: Callable) -> Callable:
     return view
 
 
-def _scope(request: HttpRequest) -> str:
+def _caller(request: HttpRequest) -> Any:
+    """The user the API will authenticate: the bearer token's, else the session's."""
     raw = token_from_header(request)
     if raw is not None:
         found = user_for_token(raw)
-        if found is not None:
-            return f"user:{found[0].pk}"
+        return found[0] if found is not None else None
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    return user if user is not None and user.is_authenticated else None
+
+
+def _scope(request: HttpRequest) -> str:
+    user = _caller(request)
+    if user is not None:
         return f"user:{user.pk}"
     return f"anon:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _run_before_transaction(request: HttpRequest) -> None:
+    """The view's `before_transaction` work, for a signed-in caller, committed on its own."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return
+    hook = getattr(getattr(match.func, "cls", None), "before_transaction", None)
+    user = _caller(request)
+    if hook is not None and user is not None:
+        hook(request, user, **match.kwargs)
+    request.before_transaction_done = True  # type: ignore[attr-defined]
 
 
 def _is_exempt(request: HttpRequest) -> bool:
@@ -140,6 +164,7 @@ class IdempotencyMiddleware:
             "path": request.path,
             "key": key,
         }
+        _run_before_transaction(request)
         with transaction.atomic():
             expired = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
             IdempotencyRecord.objects.filter(**identity, created_at__lt=expired).delete()

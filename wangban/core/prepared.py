@@ -12,7 +12,9 @@ the recipe for building model instances (`select_related` included). `.all(*valu
 runs that SQL with the values in the markers' places and builds the instances as the
 queryset would have: same fields, same related objects, same converted values. Querysets
 with prefetches or `values()` are refused; a marker must reach the SQL as it is (a string
-or an integer compared with a column), which `build` is checked for.
+or an integer compared with a column), which `build` is checked for. The values given later
+take the markers' places as they are, without the field's conversion: pass what the column
+holds (a case id, a token hash, a primary key known to fit).
 
 Each connection keeps its own compiled forms, as an attribute of Django's connection object
 (they go with it): a connection belongs to one thread, and the converters are its own.

@@ -199,37 +199,75 @@ def test_no_termination_before_the_answer_is_overdue(city: City) -> None:
     }
 
 
+def deemed(case: Case) -> tuple[Any, ...]:
+    case.refresh_from_db()
+    last = case.events.order_by("id").last()
+    return (case.state, case.deemed_accepted, case.accepted_on == case.received_on, last.action)  # type: ignore[union-attr]
+
+
+DEEMED = (CaseState.IN_REVIEW, True, True, "deem_accept")
+
+
 @pytest.mark.parametrize(
     ("action", "status"),
     [("accept", 409), ("sign_in", 409), ("reject", 409), ("request_correction", 403)],
 )
+@pytest.mark.parametrize("with_key", [False, True])
 def test_a_late_answer_is_refused_and_the_deemed_acceptance_stays(
-    city: City, action: str, status: int
+    city: City, action: str, status: int, with_key: bool
 ) -> None:
     """Five working days after receipt the law has accepted the submission (行政许可法第三十二
     条): a clerk answering later meets a case in review and is refused (a correction in
     review is the reviewers' to ask: 403), and the deemed acceptance, recorded first in its
-    own transaction, is not undone by that refusal."""
+    own transaction, is not undone by that refusal — nor by the Idempotency-Key's
+    transaction, which rolls back a 403."""
     item(city)
     with time_machine.travel(BUILT_AT, tick=False):
         case = submitted_case(city)
     clerk = client_for(city.transport_clerk)
+    headers = {"Idempotency-Key": f"late-{action}"} if with_key else {}
     with time_machine.travel(ASKED_AT, tick=False):
         response = clerk.post(
             f"/api/v1/cases/{case.pk}/transitions",
             {"action": action, **BODIES.get(action, {})},
             format="json",
+            headers=headers,
         )
     assert response.status_code == status
     if status == 409:
         assert error(response)["code"] == "invalid_transition"
-    case.refresh_from_db()
-    assert (case.state, case.deemed_accepted, case.accepted_on) == (
-        CaseState.IN_REVIEW,
-        True,
-        case.received_on,
-    )
-    assert case.events.order_by("id").last().action == "deem_accept"  # type: ignore[union-attr]
+    assert deemed(case) == DEEMED
+
+
+def test_a_late_answer_in_a_multipart_body_meets_the_deemed_acceptance_too(city: City) -> None:
+    item(city)
+    with time_machine.travel(BUILT_AT, tick=False):
+        case = submitted_case(city)
+    with time_machine.travel(ASKED_AT, tick=False):
+        response = client_for(city.transport_clerk).post(
+            f"/api/v1/cases/{case.pk}/transitions", {"action": "accept"}, format="multipart"
+        )
+    assert (response.status_code, error(response)["code"]) == (409, "invalid_transition")
+    assert deemed(case) == DEEMED
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_who_may_not_see_the_case_triggers_nothing(city: City, with_key: bool) -> None:
+    """Another department's clerk naming an answer: 404, and the case waits for the
+    periodic job (or its own clerks) as it was."""
+    item(city)
+    with time_machine.travel(BUILT_AT, tick=False):
+        case = submitted_case(city)
+    stranger = client_for(make_staff("market_clerk", city.market, Role.CLERK))
+    headers = {"Idempotency-Key": "stranger"} if with_key else {}
+    with time_machine.travel(ASKED_AT, tick=False), unchanged(case):
+        response = stranger.post(
+            f"/api/v1/cases/{case.pk}/transitions",
+            {"action": "accept"},
+            format="json",
+            headers=headers,
+        )
+    assert (response.status_code, error(response)["code"]) == (404, "case_not_found")
 
 
 def test_an_answer_in_time_deems_nothing(city: City) -> None:
