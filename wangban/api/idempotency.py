@@ -53,11 +53,12 @@ def idempotency_exempt(view: Callable) -> Callable:
 
 
 def _caller(request: HttpRequest) -> Any:
-    """The user the API will authenticate: the bearer token's, else the session's."""
+    """The user the request comes from: the bearer token's, else the session's."""
     raw = token_from_header(request)
     if raw is not None:
         found = user_for_token(raw)
-        return found[0] if found is not None else None
+        if found is not None:
+            return found[0]
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
 
@@ -76,7 +77,7 @@ def _run_before_transaction(request: HttpRequest) -> None:
     except Resolver404:
         return
     hook = getattr(getattr(match.func, "cls", None), "before_transaction", None)
-    user = _caller(request)
+    user = _caller(request) if hook is not None else None  # a token lookup only if needed
     if hook is not None and user is not None:
         hook(request, user, **match.kwargs)
     request.before_transaction_done = True  # type: ignore[attr-defined]
