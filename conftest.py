@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from wangban.catalog import frozen
 from wangban.core.calendar import invalidate_calendar_cache
 
 
@@ -30,9 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Nothing cached may leak from one test into the next: rate-limit counters, and the
-    # working-day calendar (built from holiday rows that the test database rolls back).
+    # working-day calendar and the frozen versions' steps and materials (built from rows
+    # that the test database rolls back).
     cache.clear()
     invalidate_calendar_cache()
+    frozen.forget()
 
 
 CHROMIUM = "/usr/bin/chromium"

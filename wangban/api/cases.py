@@ -1023,10 +1023,11 @@ def deem_before_an_answer(request: HttpRequest, user: Any, id: str) -> None:
     if _answer_named(request) not in actions.ANSWERS_TO_A_SUBMISSION:
         return
     try:
-        access_case(checked_case_id(id), user)
+        seen = access_case(checked_case_id(id), user)
     except DomainError:
         return  # the view answers it: not found for whoever may not see the case
-    actions.deem_if_due(id)
+    if actions.deemed_acceptance_due(seen, timezone.localdate()):  # read just now
+        actions.deem_if_due(id)
 
 
 #: What reading a body the view's parsers will refuse anyway can raise here.

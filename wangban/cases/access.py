@@ -34,7 +34,8 @@ from wangban.accounts.models import AgentGrant, LegalPerson
 from wangban.accounts.roles import departments_where, user_has_role
 from wangban.cases.choices import CaseAction, CaseState, Channel
 from wangban.cases.models import Case, CaseStep
-from wangban.catalog.models import ServiceItem, WorkflowStep
+from wangban.catalog import frozen
+from wangban.catalog.models import ServiceItem
 from wangban.core.errors import Forbidden, NotFound
 from wangban.core.prepared import Prepared
 
@@ -105,10 +106,9 @@ def is_reviewer_of(case: Case, user: Any) -> bool:
 
 def works_a_step(case: Case, user: Any) -> bool:
     """Holds the role of one of the case's workflow steps in that step's department."""
-    steps = WorkflowStep.objects.filter(version_id=case.version_id)
     return any(
-        user_has_role(user, role, department=department or case.department_id)
-        for role, department in steps.values_list("role", "department_id")
+        user_has_role(user, step.role, department=step.department_id or case.department_id)
+        for step in frozen.steps(case.version)
     )
 
 

@@ -67,6 +67,7 @@ from wangban.cases.models import (
     ReplacedMaterial,
 )
 from wangban.cases.notifications import tell_applicant
+from wangban.catalog import frozen
 from wangban.catalog.choices import OnlineDepth
 from wangban.catalog.formschema import NON_FIELD
 from wangban.catalog.formschema import validate as validate_form
@@ -459,7 +460,7 @@ def _editable_material(case: Case, actor: Any, material_code: str, *, paper: boo
             f"办件当前状态为“{CaseState(case.state).label}”，不能更改材料。",
             code="materials_locked",
         )
-    material = case.version.materials.filter(code=material_code).first()
+    material = next((m for m in frozen.materials(case.version) if m.code == material_code), None)
     if material is None:
         raise InvalidInput(
             fields={"material_code": [f"该事项没有编码为“{material_code}”的申请材料。"]}
@@ -635,7 +636,7 @@ def _missing_materials(
     `submission`, not handed in for that submission)."""
     rows = {row.material_code: row for row in case.materials.all()}
     if names is None:
-        names = dict(case.version.materials.values_list("code", "name"))
+        names = {m.code: m.name for m in frozen.materials(case.version)}
     problems: dict[str, list[str]] = {}
     for code in codes:
         row = rows.get(code)
@@ -656,9 +657,9 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
                 f"“{locked.version.name}”已取消，不能再提交申请。", code="item_withdrawn"
             )
         problems = form_problems(locked.version.form_schema, locked.form)
-        materials = list(locked.version.materials.values_list("code", "name", "required"))
-        required = [code for code, _, needed in materials if needed]
-        names = {code: name for code, name, _ in materials}
+        materials = frozen.materials(locked.version)
+        required = [m.code for m in materials if m.required]
+        names = {m.code: m.name for m in materials}
         problems.update(_missing_materials(locked, required, None, names))
         if problems:
             raise InvalidInput("申请还不完整，请按提示补充后再提交。", fields=problems)
@@ -752,7 +753,7 @@ def _correction_items(case: Case, items: Any) -> list[dict[str, str]]:
     in the item's material order."""
     if not isinstance(items, list | tuple) or not items:
         raise InvalidInput(fields={"items": ["请列出需要补正的全部材料及原因。"]})
-    materials = {m.code: m for m in case.version.materials.all()}
+    materials = {m.code: m for m in frozen.materials(case.version)}
     order = {code: index for index, code in enumerate(materials)}
     problems: dict[str, list[str]] = {}
     seen: set[str] = set()
@@ -949,14 +950,19 @@ def deem_if_due(case: Case | str) -> None:
     cannot hide the deemed acceptance from supervision."""
     case_id, today = _case_id(case), timezone.localdate()
     if isinstance(case, Case) and is_held(case):  # locked by the caller: as in the row
-        deemed_due_on = case.deemed_due_on
-        due = case.state == CaseState.SUBMITTED and bool(deemed_due_on and deemed_due_on < today)
+        due = deemed_acceptance_due(case, today)
     else:
         due = Case.objects.filter(
             pk=case_id, state=CaseState.SUBMITTED, deemed_due_on__lt=today
         ).exists()
     if due and _deem_accept(case_id, today) and isinstance(case, Case):
         release(case)
+
+
+def deemed_acceptance_due(case: Case, today: date) -> bool:
+    """The case, as read, waits for an answer past its five working days."""
+    deemed_due_on = case.deemed_due_on
+    return case.state == CaseState.SUBMITTED and bool(deemed_due_on and deemed_due_on < today)
 
 
 def _deem_accept(case_id: str, today: date) -> bool:

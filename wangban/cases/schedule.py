@@ -57,6 +57,7 @@ from wangban.cases.models import (
     ClockStop,
     CorrectionNotice,
 )
+from wangban.catalog import frozen
 from wangban.catalog.choices import Assignment
 from wangban.catalog.models import ItemVersion, WorkflowStep
 from wangban.core.calendar import (
@@ -366,8 +367,8 @@ def _actor_name(actor: Any) -> str:
 
 
 def workflow(case: Case) -> list[WorkflowStep]:
-    """The steps of the case's version, in order."""
-    return list(WorkflowStep.objects.filter(version_id=case.version_id).order_by("order"))
+    """The steps of the case's version, in order (kept by the process: `catalog.frozen`)."""
+    return frozen.steps(case.version)
 
 
 def open_step(
