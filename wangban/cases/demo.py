@@ -67,6 +67,7 @@ SUBMIT = "submit"
 SIGN_IN = "sign_in"
 CORRECT = "correct"
 RESUBMIT = "resubmit"
+CORRECT_AGAIN = "correct_again"  # a second notice, against the one-time rule, with its reason
 ACCEPT = "accept"
 DEEM_ACCEPT = "deem_accept"
 REJECT = "reject"
@@ -126,6 +127,9 @@ class DemoCase:
     channel: str = Channel.ONLINE
     legal_person: str = ""  # credit code of the legal person it is filed for
     corrections: tuple[tuple[str, str], ...] = ()  # (material code, reason) of the notice
+    # CORRECT_AGAIN: the second notice's items, and why it was issued again
+    second_corrections: tuple[tuple[str, str], ...] = ()
+    repeat_reason: str = ""
     reason: str = ""  # of the rejection, termination or withdrawal
     # Created, submitted and accepted this many working days before the reference day
     # (`_demo_day`); 0: now. Then reviewed and decided by `review`, step by step.
@@ -287,6 +291,27 @@ def _applying_cases() -> list[DemoCase]:
             path=(SUBMIT, SIGN_IN, CORRECT, RESUBMIT),
             clerk="centre_clerk",
             corrections=(("M02", "就业失业登记表缺少本人签名，请签名后重新上传。"),),
+        ),
+        # 再次补正告知（违反一次性告知，写明理由，供督办查看）
+        DemoCase(
+            "320100-RSJ-GG-0001-00",  # 就业失业登记
+            "applicant",
+            {
+                **_person("applicant"),
+                "registration_type": "失业登记",
+                "residence_address": "示范市城西区西湖路 6 号",
+                "education": "大学本科",
+                "job_intention": "财务会计",
+                **PROMISE,
+            },
+            (Upload("M01", SCAN), Upload("M02"), Upload("M04")),
+            path=(SUBMIT, SIGN_IN, CORRECT, RESUBMIT, SIGN_IN, CORRECT_AGAIN),
+            clerk="centre_clerk",
+            corrections=(("M04", "终止或者解除劳动关系证明未加盖原单位公章，请补盖后重新上传。"),),
+            second_corrections=(
+                ("M01", "居民身份证已过有效期，请提交有效期内的居民身份证或社会保障卡。"),
+            ),
+            repeat_reason="首次审查时遗漏了身份证有效期的核对，现一并告知；已向科室负责人说明。",
         ),
         # 企业经办人代办，政务服务中心综合窗口受理（一窗受理）
         DemoCase(
@@ -1142,6 +1167,12 @@ def _take_step(case: Case, spec: DemoCase, step: str, cast: _Cast) -> Case:
     if step == CORRECT:
         items = [{"material_code": code, "reason": why} for code, why in spec.corrections]
         actions.do_request_correction(case, actor=clerk, items=items)
+        return Case.objects.get(pk=case.pk)
+    if step == CORRECT_AGAIN:
+        items = [{"material_code": code, "reason": why} for code, why in spec.second_corrections]
+        actions.do_request_correction(
+            case, actor=clerk, items=items, reason_for_second=spec.repeat_reason
+        )
         return Case.objects.get(pk=case.pk)
     if step == RESUBMIT:
         kinds = {upload.code: upload.kind for upload in spec.materials}

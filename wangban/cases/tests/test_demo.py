@@ -52,19 +52,20 @@ from wangban.cases.models import (
     CaseMaterial,
     CorrectionNotice,
 )
+from wangban.cases.queues import repeat_correction_notices
 from wangban.catalog.demo import load_catalog
 from wangban.conftest import restore_migration_data
 from wangban.core.demo import DEMO_LOADERS
 from wangban.notify.models import Message, SiteMessage
 
 SUMMARY = (
-    "24 件办件（草稿 3、已提交 3、待补正 1、不予受理 1、已终止 1、审查中 8、已挂起 1、"
+    "25 件办件（草稿 3、已提交 3、待补正 2、不予受理 1、已终止 1、审查中 8、已挂起 1、"
     "准予许可 1、不予许可 1、已办结 3、已撤回 1）"
 )
 STATES = {
     CaseState.DRAFT: 3,
     CaseState.SUBMITTED: 3,
-    CaseState.CORRECTION_REQUESTED: 1,
+    CaseState.CORRECTION_REQUESTED: 2,
     CaseState.REJECTED: 1,
     CaseState.TERMINATED: 1,
     CaseState.IN_REVIEW: 8,
@@ -113,7 +114,7 @@ def test_the_cases_load_after_the_items() -> None:
 
 def test_no_two_demo_cases_share_a_key() -> None:
     keys = [spec.key for spec in demo_cases()]
-    assert len(keys) == 24
+    assert len(keys) == 25
     assert len(set(keys)) == len(keys)
 
 
@@ -241,7 +242,7 @@ def demo_city(loaded_demo: str, db: None) -> str:
 def test_every_state_is_there_with_its_counts(demo_city: str) -> None:
     assert demo_city == SUMMARY
     assert Counter(Case.objects.values_list("state", flat=True)) == STATES
-    assert Case.objects.count() == 24
+    assert Case.objects.count() == 25
     # Several items and departments; in review in five departments.
     assert len(set(Case.objects.values_list("item", flat=True))) == 17
     assert len(set(Case.objects.values_list("department", flat=True))) == 7
@@ -292,7 +293,7 @@ def test_submitted_signed_unsigned_and_resubmitted(demo_city: str) -> None:
 
 
 def test_a_correction_notice_names_two_materials(demo_city: str) -> None:
-    case = only(CaseState.CORRECTION_REQUESTED)
+    case = only(CaseState.CORRECTION_REQUESTED, submission=1)
     [notice] = case.correction_notices.all()
     assert [item["material_code"] for item in notice.items] == ["M03", "M05"]
     assert all(item["reason"] for item in notice.items)
@@ -300,6 +301,23 @@ def test_a_correction_notice_names_two_materials(demo_city: str) -> None:
     assert case.correction_due_on == notice.answer_due_on > timezone.localdate()
     assert case.department.entrusts_acceptance
     assert case.accepting_department.is_service_centre
+
+
+def test_a_second_notice_on_one_application_is_flagged_with_its_reason(
+    demo_city: str,
+) -> None:
+    case = only(CaseState.CORRECTION_REQUESTED, submission=2)
+    first, second = case.correction_notices.order_by("issued_at", "pk")
+    assert (first.submission, first.is_repeat, first.answered_at is not None) == (1, False, True)
+    assert [item["material_code"] for item in first.items] == ["M04"]
+    assert (second.submission, second.is_repeat) == (2, True)
+    assert [item["material_code"] for item in second.items] == ["M01"]
+    assert "遗漏" in second.repeat_reason
+    assert case.correction_due_on == second.answer_due_on
+    # It is the one the supervisors' 再次补正告知 page lists.
+    supervisor = User.objects.filter(role_grants__role=Role.SUPERVISOR).first()
+    assert supervisor is not None
+    assert list(repeat_correction_notices(supervisor)) == [second]
 
 
 def test_accepted_by_the_centre_for_a_department_that_entrusts_it(demo_city: str) -> None:
@@ -447,7 +465,7 @@ def test_the_demo_users_can_see_their_cases(demo_city: str) -> None:
     agent = User.objects.get(username="agent")
     centre_clerk = User.objects.get(username="centre_clerk")
     # 张三: his own cases and the company's (he owns it).
-    assert cases_visible_to(applicant).count() == 12
+    assert cases_visible_to(applicant).count() == 13
     # 李四: his own two cases and the company's five, through the agent grant.
     assert cases_visible_to(agent).count() == 7
     # The centre's clerk: every filed case of the entrusting departments, and the window draft.
