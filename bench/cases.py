@@ -31,7 +31,9 @@ dropped afterwards.
    connections): create → 2 materials → submit → accept → approve_step ×2 → decide through
    the API; cases per second and p50/p99 per transition. Then the same number of
    lifecycles, same clients, same server, against the baseline view. Target: ≥ 50% of the
-   baseline's throughput, and no error.
+   baseline's throughput, and no error. Beside each, the CPU time one lifecycle cost the
+   server's processes, PostgreSQL's and this client's (Linux `/proc`, PostgreSQL on this
+   machine): what the throughput of a machine saturated by both is made of.
    The floor, one request at a time: the API's read of one whole case (`GET
    /api/v1/cases/{id}`, a decided lifecycle case) beside one write step of the baseline;
    a lifecycle step does at least that read's work before it writes.
@@ -484,7 +486,38 @@ def baseline_lifecycle(client: Http, n: int, made: dict[str, Any], record: Calla
             return
 
 
-def drive(port: int, made: dict[str, Any], count: int, clients: int, lifecycle: Callable) -> dict:
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's process group, by every PostgreSQL process of
+    this machine (backends, WAL writer, …) and by this client; {} without Linux's `/proc`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0, "client": time.process_time()}
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                head, _, tail = stat.read().rpartition(")")
+        except OSError:
+            continue  # the process ended meanwhile
+        fields = tail.split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        if int(fields[2]) == server_group:
+            used["server"] += seconds
+        elif head.endswith("(postgres"):
+            used["postgres"] += seconds
+    return used
+
+
+def drive(
+    port: int,
+    made: dict[str, Any],
+    count: int,
+    clients: int,
+    lifecycle: Callable,
+    server_group: int,
+) -> dict:
     """`count` lifecycles by `clients` threads; throughput and latency per transition."""
     lock = threading.Lock()
     next_case = [0]
@@ -515,6 +548,7 @@ def drive(port: int, made: dict[str, Any], count: int, clients: int, lifecycle: 
                 if done[0] % max(1, count // 5) == 0:
                     say(f"    {done[0]:,}/{count:,} lifecycles, {len(errors)} errors")
 
+    cpu_before = cpu_seconds(server_group)
     started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]
     for thread in threads:
@@ -522,6 +556,7 @@ def drive(port: int, made: dict[str, Any], count: int, clients: int, lifecycle: 
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
+    cpu_after = cpu_seconds(server_group)
     for error in errors[:5]:
         say(f"    error: {error}")
     return {
@@ -531,6 +566,10 @@ def drive(port: int, made: dict[str, Any], count: int, clients: int, lifecycle: 
         "requests_per_second": round(sum(len(s) for s in samples.values()) / seconds, 1),
         "errors": len(errors),
         "transitions": {name: percentiles(s) for name, s in samples.items() if s},
+        "cpu_ms_per_lifecycle": {
+            name: round((cpu_after[name] - cpu_before[name]) / count * 1000, 1)
+            for name in cpu_before
+        },
     }
 
 
@@ -598,19 +637,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["reads"] = measure_reads(port, made, args.requests)
 
         say(f"[lifecycles] {args.lifecycles:,} through the API, {args.clients} clients …")
-        api = drive(port, made, args.lifecycles, args.clients, api_lifecycle)
+        api = drive(port, made, args.lifecycles, args.clients, api_lifecycle, server.pid)
         say(
             f"[lifecycles] API: {api['cases_per_second']} cases/s "
             f"({api['requests_per_second']} requests/s), {api['errors']} errors"
         )
         for step, stats in api["transitions"].items():
             say(f"    {step:13} p50 {stats['p50_ms']} ms, p99 {stats['p99_ms']} ms")
+        say(f"    CPU per lifecycle, ms: {api['cpu_ms_per_lifecycle']}")
         say(f"[lifecycles] {args.lifecycles:,} against the baseline view …")
-        baseline = drive(port, made, args.lifecycles, args.clients, baseline_lifecycle)
+        baseline = drive(port, made, args.lifecycles, args.clients, baseline_lifecycle, server.pid)
         say(
             f"[lifecycles] baseline: {baseline['cases_per_second']} cases/s "
             f"({baseline['requests_per_second']} requests/s), {baseline['errors']} errors"
         )
+        say(f"    CPU per lifecycle, ms: {baseline['cpu_ms_per_lifecycle']}")
         figures["lifecycles"] = api
         figures["baseline"] = baseline
         figures["ratio"] = round(api["cases_per_second"] / baseline["cases_per_second"], 3)
@@ -671,6 +712,8 @@ def main() -> None:
             "errors": api["errors"],
             "baseline_errors": baseline["errors"],
             "p99_ms_per_transition": {k: v["p99_ms"] for k, v in api["transitions"].items()},
+            "cpu_ms_per_lifecycle": api["cpu_ms_per_lifecycle"],
+            "baseline_cpu_ms_per_lifecycle": baseline["cpu_ms_per_lifecycle"],
             "baseline_p99_ms_per_transition": {
                 k: v["p99_ms"] for k, v in baseline["transitions"].items()
             },
