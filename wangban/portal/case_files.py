@@ -3,7 +3,7 @@ URL, only through a view that checks access and writes an audit event).
 
 Who may read is `cases.access.access_case` (through `cases.documents.open_*`): the
 applicant side, the accepting clerks, the implementing department's staff, supervisors;
-everyone else gets 404. The workbench mounts the same two views.
+everyone else gets 404. The portal and the workbench mount the same views.
 
 By default the file is an attachment. `?inline=1` shows it in the browser instead (a PDF
 in a frame of our own pages): only that response may be framed, and only by this site

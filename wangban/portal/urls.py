@@ -39,6 +39,11 @@ urlpatterns = [
         name="case-material",
     ),
     path(
+        "cases/<str:case_id>/replaced-materials/<int:replaced_id>/<str:name>",
+        case_files.case_replaced_material,
+        name="case-replaced-material",
+    ),
+    path(
         "cases/<str:case_id>/documents/<int:document_id>/<str:name>",
         case_files.case_document,
         name="case-document",

@@ -1,5 +1,6 @@
 """补正前的材料: what a submission handed in stays on record, bytes included, when a
-correction replaces it; the staff read it on the case page and download it (audited)."""
+correction replaces it; the staff and the applicant read it on the case page and download it
+(audited)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wangban.accounts.choices import Role
+from wangban.accounts.tests.helpers import verified
 from wangban.audit.models import AuditEvent
 from wangban.cases import actions
 from wangban.cases.models import Case, CaseMaterial, ReplacedMaterial
@@ -153,6 +155,37 @@ def test_staff_read_and_download_it_others_do_not(
     assert response["Location"].startswith("/workbench/login/")
 
 
+def test_the_applicant_reads_and_downloads_it_in_the_portal(
+    client: Client, city: City, corrected: tuple[Case, CaseMaterial, CaseMaterial]
+) -> None:
+    case = corrected[0]
+    kept = ReplacedMaterial.objects.get(case=case)
+    client.force_login(city.applicant)
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "补正前的材料" in text
+    assert "道路运输经营许可申请表（第 1 次提交）： 申请表.pdf" in text
+    url = reverse("portal:case-replaced-material", args=[case.pk, kept.pk, "申请表.pdf"])
+    assert f'href="{url}"' in html
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF + b"1"  # type: ignore[attr-defined]
+    assert response["Cache-Control"] == "private, no-store"
+    audited = AuditEvent.objects.filter(action="case.download_material", object_id=case.pk)
+    assert [(event.after or {}).get("replaced_material") for event in audited] == [kept.pk]
+
+    # Another applicant: not found, on the page and the file, and nothing audited.
+    client.force_login(verified("zhaoliu", 6, real_name="赵六"))
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    assert client.get(url).status_code == 404
+    assert audited.count() == 1
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
 def test_a_case_without_corrections_shows_no_such_section(client: Client, city: City) -> None:
     item(city)
     case = draft_case(city)
@@ -161,4 +194,6 @@ def test_a_case_without_corrections_shows_no_such_section(client: Client, city: 
     actions.do_submit(case, actor=city.applicant)
     client.force_login(city.transport_clerk)
     assert "补正前的材料" not in client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    client.force_login(city.applicant)
+    assert "补正前的材料" not in client.get(f"/cases/{case.pk}/").content.decode()
     assert not ReplacedMaterial.objects.exists()

@@ -94,6 +94,8 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "overdue": helpers.correction_overdue(case, today),
         "documents": helpers.documents(case),
         "rows": [row for row in helpers.material_rows(case) if row.attached is not None],
+        # What a correction replaced stays on record, for the applicant too (补正前的材料).
+        "replaced": list(case.replaced_materials.order_by("replaced_at", "pk")),
         "events": [
             {
                 "at": timezone.localtime(event.at),

@@ -115,6 +115,14 @@ def test_apply_correct_resubmit_and_be_accepted(page, city: City, settings, tmp_
     page.wait_for_url(f"**/cases/{case.pk}/")
     assert page.locator("#case-state").inner_text() == "已提交"
     assert page.get_by_text("补正材料已提交").is_visible()
+    # The files the correction replaced stay on record, and download as they were.
+    replaced = page.get_by_role("list", name="补正前的材料")
+    assert replaced.get_by_role("listitem").count() == 2
+    assert replaced.get_by_text("营业执照（第 1 次提交）").is_visible()
+    assert fits_the_screen(page)
+    with page.expect_download() as download:
+        replaced.get_by_role("link", name="申请表.pdf").click()
+    assert Path(download.value.path()).read_bytes() == PDF + b"% signed\n"
 
     # Accepted: the state, the receipt number and the acceptance notice.
     case = actions.do_accept(case, actor=world.clerk)
