@@ -488,7 +488,9 @@ def baseline_lifecycle(client: Http, n: int, made: dict[str, Any], record: Calla
 
 def cpu_seconds(server_group: int) -> dict[str, float]:
     """CPU seconds used so far by the server's process group, by every PostgreSQL process of
-    this machine (backends, WAL writer, …) and by this client; {} without Linux's `/proc`."""
+    this machine (backends, WAL writer, …) and by this client; {} without Linux's `/proc`.
+    A process's count includes its children that ended (a backend closed when a connection
+    reaches its `CONN_MAX_AGE` is counted by the postmaster from then on)."""
     ticks = os.sysconf("SC_CLK_TCK")
     used = {"server": 0.0, "postgres": 0.0, "client": time.process_time()}
     try:
@@ -502,7 +504,7 @@ def cpu_seconds(server_group: int) -> dict[str, float]:
         except OSError:
             continue  # the process ended meanwhile
         fields = tail.split()
-        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        seconds = sum(int(value) for value in fields[11:15]) / ticks  # utime … cstime
         if int(fields[2]) == server_group:
             used["server"] += seconds
         elif head.endswith("(postgres"):
