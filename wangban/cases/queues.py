@@ -316,7 +316,7 @@ def deemed_accepted_cases(user: Any) -> QuerySet[Case]:
 
 
 def repeat_correction_notices(user: Any) -> QuerySet[CorrectionNotice]:
-    """Correction notices issued again on one submission, against the one-time rule
+    """Correction notices issued again on one application, against the one-time rule
     (一次性告知, 淮安办法第十二条, 大安办法第十九条), each with its stated reason: for
     supervision, and for the clerks whose queue their cases are in. As far as `user` may see
     the cases (supervisors: all; clerks: their queue's), newest first."""

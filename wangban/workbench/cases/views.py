@@ -202,7 +202,7 @@ def deemed_page(request: HttpRequest) -> HttpResponse:
 
 @supervision_page
 def repeat_notices_page(request: HttpRequest) -> HttpResponse:
-    """再次补正告知: correction notices issued again on one submission, against the
+    """再次补正告知: correction notices issued again on one application, against the
     one-time rule (一次性告知), with the reason stated for each, for supervision and for the
     clerks whose queue the cases are in."""
     notices = queues.repeat_correction_notices(request.user)
