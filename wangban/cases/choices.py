@@ -138,6 +138,7 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (S.APPROVED, A.COMPLETE): S.COMPLETED,
     (S.DENIED, A.COMPLETE): S.COMPLETED,
     # The system's record of a holiday change: the state stays.
+    (S.SUBMITTED, A.RESCHEDULE): S.SUBMITTED,  # its reply and deemed-acceptance days
     (S.IN_REVIEW, A.RESCHEDULE): S.IN_REVIEW,
     (S.SUSPENDED, A.RESCHEDULE): S.SUSPENDED,
     (S.CORRECTION_REQUESTED, A.RESCHEDULE): S.CORRECTION_REQUESTED,

@@ -628,7 +628,11 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 
 def reschedule_after_holiday_change(
-    changed: Iterable[date], *, actor: Any = None, chunk: int = 500
+    changed: Iterable[date],
+    replaced: WorkingCalendar | None = None,
+    *,
+    actor: Any = None,
+    chunk: int = 500,
 ) -> list[str]:
     """Recompute the stored clock of every open case whose clock crosses a changed date
     (DESIGN.md §5: recomputed whenever the holiday rows of a year they cross change), in the
@@ -639,7 +643,10 @@ def reschedule_after_holiday_change(
     and the frozen light depend on the days before the stop). Each case whose figures moved
     gets a `reschedule` timeline event (by the system) and an audit event (by `actor`, who
     changed the holidays); its applicant is told (SMS and in-site message) when the
-    promised due date moved. Returns the ids of the cases whose figures changed."""
+    promised due date moved. Returns the ids of the cases whose figures changed.
+
+    The deadlines before acceptance move too (`_reschedule_waiting`): given the calendar
+    the change `replaced`, each keeps the number of working days it was given."""
     days = sorted(set(changed))
     if not days:
         return []
@@ -676,10 +683,121 @@ def reschedule_after_holiday_change(
         for case in cases:
             if _reschedule(case, today, cal, actor):
                 moved.append(case.pk)
+    if replaced is not None:
+        moved += _reschedule_waiting(first, last, replaced, cal, actor)
     return moved
 
 
 HOLIDAY_NOTE = "国家法定节假日安排调整，重新计算办结期限。"
+WAITING_NOTE = "国家法定节假日安排调整，重新计算受理前的期限。"
+
+
+def _reschedule_waiting(
+    first: date, last: date, replaced: WorkingCalendar, cal: WorkingCalendar, actor: Any
+) -> list[str]:
+    """The deadlines of the cases waiting for an answer or for a correction, counted in
+    working days from a day before the last changed one and ending on or after the first:
+    a submission's reply day and its deemed acceptance (行政许可法第三十二条; the periodic
+    job and every clerk's answer read `deemed_due_on`), its sign-in time, and the answer
+    day of the open correction notice (termination is refused until it has passed). Each
+    keeps as many working days as `replaced` gave it, counted again on `cal`; a case whose
+    deadlines moved gets a `reschedule` event and an audit event, and its applicant is told
+    the days they were given that moved."""
+    start = datetime.combine(first, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    waiting = Q(
+        state=CaseState.SUBMITTED,
+        received_on__lt=last,
+    ) & (Q(deemed_due_on__gte=first) | Q(reply_due_on__gte=first) | Q(sign_in_due_at__gte=start))
+    correcting = Q(state=CaseState.CORRECTION_REQUESTED, correction_due_on__gte=first)
+    ids = list(
+        Case.objects.filter(waiting | correcting).order_by("pk").values_list("pk", flat=True)
+    )
+    moved: list[str] = []
+    for case in (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("version__online_service_level", "applicant", "department")
+        .select_related("accepting_department")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    ):
+        if _reschedule_deadlines(case, replaced, cal, actor):
+            moved.append(case.pk)
+    return moved
+
+
+def _recounted(start: date, end: date, replaced: WorkingCalendar, cal: WorkingCalendar) -> date:
+    """`end`, `start` + n working days on `replaced`, as `start` + the same n on `cal`."""
+    return cal.add_working_days(start, replaced.working_days_between(start, end))
+
+
+def _reschedule_deadlines(
+    case: Case, replaced: WorkingCalendar, cal: WorkingCalendar, actor: Any
+) -> bool:
+    from wangban.cases.actions import office_hours_for  # actions imports this module
+
+    before = {name: getattr(case, name) for name in WAITING_FIELDS}
+    notice = None
+    if case.state == CaseState.SUBMITTED and case.received_on is not None:
+        received = case.received_on
+        if case.reply_due_on is not None:
+            case.reply_due_on = _recounted(received, case.reply_due_on, replaced, cal)
+        case.deemed_due_on = clock.deemed_acceptance_due(received, cal)
+        level = case.version.online_service_level
+        if case.sign_in_due_at is not None and case.submitted_at and level and level.sign_in_hours:
+            office_hours = office_hours_for(case.accepting_department)
+            case.sign_in_due_at = clock.sign_in_due_at(
+                case.submitted_at, level.sign_in_hours, office_hours, cal
+            )
+    elif case.state == CaseState.CORRECTION_REQUESTED and case.correction_due_on is not None:
+        notice = case.correction_notices.filter(answered_at=None).order_by("-issued_at").first()
+        if notice is not None:
+            due = _recounted(notice.issued_on, notice.answer_due_on, replaced, cal)
+            case.correction_due_on = notice.answer_due_on = due
+    moved = [name for name in WAITING_FIELDS if getattr(case, name) != before[name]]
+    if not moved:
+        return False
+    state = check_transition(case.state, CaseAction.RESCHEDULE)
+    case.save(update_fields=moved)
+    if notice is not None and "correction_due_on" in moved:
+        notice.save(update_fields=["answer_due_on"])
+    event = CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=None,
+        actor_name=SYSTEM_ACTOR,
+        action=CaseAction.RESCHEDULE,
+        from_state=case.state,
+        to_state=state,
+        note=WAITING_NOTE,
+        data={"changed": {name: [str(before[name]), str(getattr(case, name))] for name in moved}},
+    )
+    record(
+        "case.reschedule",
+        actor=actor,
+        obj=case,
+        channel=AuditChannel.SYSTEM,
+        department=case.department.code if actor is None else None,
+        before={name: before[name] for name in moved},
+        after={name: getattr(case, name) for name in moved},
+    )
+    told = [
+        f"{WAITING_TOLD[name]}由{before[name]}调整为{getattr(case, name)}"
+        for name in WAITING_TOLD
+        if name in moved
+    ]
+    if told:
+        tell_applicant(
+            case,
+            event,
+            f"因国家法定节假日安排调整，您申请的“{case.version.name}”{'；'.join(told)}。",
+        )
+    return True
+
+
+#: The case fields of the deadlines before acceptance, and of a correction's answer.
+WAITING_FIELDS = ("reply_due_on", "deemed_due_on", "sign_in_due_at", "correction_due_on")
+#: Those the applicant was given, as they are told when one moves.
+WAITING_TOLD = {"reply_due_on": "受理答复日期", "correction_due_on": "补正期限"}
 
 
 def recompute_open_clocks() -> list[str]:

@@ -13,7 +13,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from wangban.audit.actions import record
-from wangban.core.calendar import KINDS, HolidayEntry, mark_calendar_changed
+from wangban.core.calendar import (
+    KINDS,
+    HolidayEntry,
+    calendar_from_database,
+    mark_calendar_changed,
+)
 from wangban.core.errors import Conflict, InvalidInput
 from wangban.core.models import HolidayCalendarVersion, HolidayKind, HolidayRow
 
@@ -105,6 +110,7 @@ def do_change_holidays(
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
 
     with transaction.atomic():
+        replaced = calendar_from_database()  # the deadlines counted on it are recounted
         wanted = {entry.date: entry for entry in rows}
         existing = {
             row.date: row
@@ -180,5 +186,5 @@ def do_change_holidays(
             # clock"). Imported here: cases depend on core, not the other way round.
             from wangban.cases.schedule import reschedule_after_holiday_change
 
-            reschedule_after_holiday_change(summary.changed_dates, actor=actor)
+            reschedule_after_holiday_change(summary.changed_dates, replaced, actor=actor)
         return summary

@@ -351,6 +351,12 @@ def _read_version() -> int:
     return version or 0
 
 
+def calendar_from_database() -> WorkingCalendar:
+    """The package's schedule overlaid with the holiday rows as this transaction reads them
+    now, uncached (the holiday change reads the calendar it replaces)."""
+    return _calendar_from_database()
+
+
 def _calendar_from_database() -> WorkingCalendar:
     from wangban.core.models import HolidayRow
 

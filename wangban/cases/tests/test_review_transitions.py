@@ -66,6 +66,7 @@ def test_the_table_holds_exactly_api_md_rows() -> None:
         ("in_review", "decide"): "approved",
         ("approved", "complete"): "completed",
         ("denied", "complete"): "completed",
+        ("submitted", "reschedule"): "submitted",  # its deadlines before acceptance
         ("in_review", "reschedule"): "in_review",
         ("suspended", "reschedule"): "suspended",
         ("correction_requested", "reschedule"): "correction_requested",
