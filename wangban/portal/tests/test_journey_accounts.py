@@ -35,6 +35,7 @@ def test_register_verify_log_in_and_authorise_an_agent(page) -> None:
     page.get_by_label("再次输入新密码", exact=True).fill("not the same password")
     page.get_by_role("button", name="注册", exact=True).click()
     summary = page.get_by_role("alert")
+    summary.wait_for()  # the refused form's page, once it has loaded
     assert summary.is_visible()
     assert summary.evaluate("el => el === document.activeElement")  # focus on the summary
     summary.get_by_role("link", name="两次输入的密码不一致。").click()

@@ -54,6 +54,7 @@ def test_staff_sign_in_journey(page) -> None:
     page.get_by_label("用户名").fill("clerk")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
+    page.get_by_role("alert").wait_for()
     assert page.get_by_role("alert").is_visible()
     page.get_by_label("密码").fill("a-good-long-password")
     page.get_by_role("button", name="登录").click()

@@ -100,6 +100,7 @@ def test_visitor_finds_reads_downloads_and_checks_the_form(
     assert page.get_by_label("企业名称").input_value() == "顺达运输有限公司"
     page.get_by_label("车辆数").fill("12")
     page.get_by_role("button", name="检查填写").click()
+    page.get_by_role("heading", name="填写完整，检查通过").wait_for()
     assert page.get_by_role("heading", name="填写完整，检查通过").is_visible()
     assert page.get_by_role("alert").count() == 0
     assert fits_the_screen(page)

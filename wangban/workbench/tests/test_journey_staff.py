@@ -40,6 +40,7 @@ def test_department_admin_manages_staff(page, city: City) -> None:
     assert page.get_by_role("heading", name="刘小六").is_visible()
     page.get_by_label("角色").select_option("handler")
     page.get_by_role("button", name="授予").click()
+    page.get_by_text("已授予角色。").wait_for()
     assert page.get_by_text("已授予角色。").is_visible()
     assert page.get_by_role("cell", name="承办人", exact=True).is_visible()
     assert list(
@@ -47,5 +48,6 @@ def test_department_admin_manages_staff(page, city: City) -> None:
     ) == ["handler"]
 
     page.get_by_role("button", name="撤销 承办人").click()
+    page.get_by_text("已撤销角色：承办人（市交通运输局）。").wait_for()
     assert page.get_by_text("已撤销角色：承办人（市交通运输局）。").is_visible()
     assert not User.objects.get(username="xiaoliu").role_grants.exists()
