@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "wangban.accounts.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wangban.core.middleware.NoStoreMiddleware",
+    "wangban.core.middleware.UnstorableCharacterMiddleware",
     "wangban.api.idempotency.IdempotencyMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 answer
 ]

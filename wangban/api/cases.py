@@ -46,6 +46,7 @@ from wangban.api.parsers import JSONParser
 from wangban.api.throttling import ClientAddressThrottle
 from wangban.cases import actions, review
 from wangban.cases.access import (
+    MAX_CASE_ID_LENGTH,
     NOT_FOUND_MESSAGE,
     access_case,
     cases_visible_to,
@@ -79,7 +80,6 @@ LIGHTS = (GREEN, BLUE, RED)
 #: window (`window`) have their own pages and never come through the API.
 API_CHANNELS = [Channel.KIOSK, Channel.MOBILE, Channel.API]
 MAX_ITEM_CODE_LENGTH = 64  # catalog: implementation codes reach 55 characters
-MAX_CASE_ID_LENGTH = 32  # Case.id
 MAX_STEP_ID_LENGTH = 20  # CaseStep.id, a big integer as a string
 EXTENSION_MESSAGE = f"请填写延长的工作日数（1—{review.MAX_EXTENSION_WORKING_DAYS} 的整数）。"
 STALE_MESSAGE = "办件已被他人办理，当前环节已变化，请刷新后重试。"
@@ -293,30 +293,6 @@ class CaseSerializer(serializers.Serializer):
 # --- Requests ------------------------------------------------------------------------------
 
 
-#: How deep a form may nest objects and lists; real forms are two or three levels deep.
-MAX_FORM_DEPTH = 32
-
-
-def form_problem(form: Any) -> str | None:
-    """What no database could store or no schema check should walk: NUL characters, lone
-    surrogates (JSON may carry both), and nesting deeper than MAX_FORM_DEPTH. Walked without
-    recursion, so that the check itself cannot overflow."""
-    pending: list[tuple[Any, int]] = [(form, 0)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_FORM_DEPTH:
-            return f"申请表嵌套不能超过 {MAX_FORM_DEPTH} 层。"
-        if isinstance(value, str):
-            if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
-                return "申请表中含有无法保存的字符（空字符或代理字符）。"
-        elif isinstance(value, Mapping):
-            pending.extend((key, depth + 1) for key in value)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-    return None
-
-
 class CaseCreateSerializer(serializers.Serializer):
     item_code = serializers.CharField(
         label="事项实施编码", max_length=MAX_ITEM_CODE_LENGTH, help_text="已发布事项的 code"
@@ -345,7 +321,7 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
     def validate_form(self, value: dict[str, Any]) -> dict[str, Any]:
-        if problem := form_problem(value):
+        if problem := actions.form_problem(value):
             raise serializers.ValidationError(problem)
         return value
 
@@ -1023,11 +999,10 @@ def deem_before_an_answer(request: HttpRequest, user: Any, id: str) -> None:
     if _answer_named(request) not in actions.ANSWERS_TO_A_SUBMISSION:
         return
     try:
-        seen = access_case(checked_case_id(id), user)
+        case_id = checked_case_id(id)
     except DomainError:
-        return  # the view answers it: not found for whoever may not see the case
-    if actions.deemed_acceptance_due(seen, timezone.localdate()):  # read just now
-        actions.deem_if_due(id)
+        return  # the view answers it: not found
+    actions.deem_if_due(case_id, user)  # nothing for whoever may not see the case
 
 
 #: What reading a body the view's parsers will refuse anyway can raise here.

@@ -121,10 +121,17 @@ def request_hash(request: HttpRequest) -> str:
     return hashlib.sha256(request.body).hexdigest()
 
 
+#: Headers of the first answer that a replay carries too: "a repeat returns the first
+#: response" (API.md), and a created draft's address is part of it.
+REPLAYED_HEADERS = ("Location", "Retry-After")
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(
         bytes(record.body), status=record.status_code, content_type=record.content_type
     )
+    for name, value in (record.headers or {}).items():
+        response[name] = value
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -194,5 +201,8 @@ class IdempotencyMiddleware:
             record.status_code = response.status_code
             record.content_type = response.get("Content-Type", "")
             record.body = response.content
-            record.save(update_fields=["status_code", "content_type", "body"])
+            record.headers = {
+                name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)
+            }
+            record.save(update_fields=["status_code", "content_type", "body", "headers"])
         return response

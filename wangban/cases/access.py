@@ -204,11 +204,14 @@ def require_may_act(case: Case, user: Any, action: str) -> None:
 
 
 def may_change_materials(case: Case, user: Any, *, paper: bool = False) -> bool:
-    """Files: the applicant side, and the accepting clerks (window intake and corrections
-    handed in at the window). Paper marks: the clerks only."""
+    """Files: the applicant side, and for a window application the accepting clerks (its
+    intake and the corrections handed in at the window); an online applicant's files are
+    theirs alone to replace. Paper marks: the clerks only."""
     if paper:
         return is_queue_clerk(case, user)
-    return is_applicant_side(case, user) or is_queue_clerk(case, user)
+    if is_applicant_side(case, user):
+        return True
+    return case.channel == Channel.WINDOW and is_queue_clerk(case, user)
 
 
 def _case_by_id(case_id: str, *, for_write: bool = False) -> QuerySet[Case]:
@@ -232,12 +235,20 @@ _READ_CASE = Prepared(_case_by_id, "str")
 _LOCK_CASE = Prepared(partial(_case_by_id, for_write=True), "str")
 
 
+#: The length of `Case.id`.
+MAX_CASE_ID_LENGTH = 32
+
+
 def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     """The case `case_id` if `user` may see it, else NotFound (404). With `for_write` the
     row is locked (call it inside a transaction) and read-only viewers (supervisors) get
     Forbidden (403); which actions a writer may do is `may_act`. `lock_case` takes the
     case so locked on to the action."""
-    case = (_LOCK_CASE if for_write else _READ_CASE).first(str(case_id))
+    case_id = str(case_id)
+    # An id no case can have (too long, or with a NUL that PostgreSQL cannot compare) is
+    # not looked up: it is not found, as from every other page and endpoint.
+    possible = len(case_id) <= MAX_CASE_ID_LENGTH and "\x00" not in case_id
+    case = (_LOCK_CASE if for_write else _READ_CASE).first(case_id) if possible else None
     if case is None or not can_see_case(case, user):
         raise NotFound(NOT_FOUND_MESSAGE, code="case_not_found")
     if for_write and not (

@@ -36,6 +36,7 @@ from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
 from wangban.cases import clock, schedule
 from wangban.cases.access import (
+    access_case,
     action_transaction,
     can_see_case,
     is_applicant_side,
@@ -197,10 +198,46 @@ def _value(case: Case, name: str) -> Any:
 
 
 def _require_text(value: str | None, field: str, message: str) -> str:
-    text = (value or "").strip()
+    text = _text(value, field)
     if not text:
         raise InvalidInput(fields={field: [message]})
     return text
+
+
+def _text(value: str | None, field: str) -> str:
+    """A free text as given, trimmed; refused with a NUL character, which PostgreSQL can
+    neither store nor compare."""
+    text = str(value or "").strip()
+    if "\x00" in text:
+        raise InvalidInput(fields={field: [NUL_MESSAGE]})
+    return text
+
+
+NUL_MESSAGE = "内容中含有无法保存的空字符，请删除后重试。"
+
+
+#: How deep a form may nest objects and lists; real forms are two or three levels deep.
+MAX_FORM_DEPTH = 32
+
+
+def form_problem(form: Any) -> str | None:
+    """What no database could store or no schema check should walk: NUL characters, lone
+    surrogates (JSON may carry both), and nesting deeper than MAX_FORM_DEPTH. Walked without
+    recursion, so that the check itself cannot overflow."""
+    pending: list[tuple[Any, int]] = [(form, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_FORM_DEPTH:
+            return f"申请表嵌套不能超过 {MAX_FORM_DEPTH} 层。"
+        if isinstance(value, str):
+            if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+                return "申请表中含有无法保存的字符（空字符或代理字符）。"
+        elif isinstance(value, dict):
+            pending.extend((key, depth + 1) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return None
 
 
 def form_problems(schema: Any, form: Any, *, partial: bool = False) -> dict[str, list[str]]:
@@ -209,6 +246,8 @@ def form_problems(schema: Any, form: Any, *, partial: bool = False) -> dict[str,
     empty; a submission may not."""
     if not isinstance(form, dict):
         return {"form": ["申请表应为一组“字段: 值”的内容。"]}
+    if problem := form_problem(form):
+        return {"form": [problem]}
     if not _finite(form):
         return {"form": ["申请表中的数字超出范围。"]}
     if not schema:
@@ -614,7 +653,7 @@ def do_mark_paper_material(
     with action_transaction(case):
         locked = lock_case(case, actor)
         material = _editable_material(locked, actor, material_code, paper=True)
-        row = _put_material(locked, material, actor, paper=True, note=(note or "").strip())
+        row = _put_material(locked, material, actor, paper=True, note=_text(note, "note"))
         record(
             "case.mark_paper_material",
             actor=actor,
@@ -671,7 +710,7 @@ def do_submit(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
 def do_sign_in(case: Case | str, *, actor: Any, request: HttpRequest | None = None) -> Case:
     """A clerk of the accepting department signs for a submission (签收, 镇江办法第九条:
     一级和二级事项四个工作小时内签收). Recorded once; the state stays `submitted`."""
-    deem_if_due(case)
+    deem_if_due(case, actor)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.SIGN_IN)
         if locked.signed_in_at is not None:
@@ -705,7 +744,7 @@ def do_request_correction(
     else WANGBAN_CORRECTION_ANSWER_WORKING_DAYS (default 5), working days to answer. A
     further notice on the same application breaks the one-time rule: it needs
     `reason_for_second` and is flagged `is_repeat` for supervision."""
-    deem_if_due(case)
+    deem_if_due(case, actor)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REQUEST_CORRECTION)
         cleaned = _correction_items(locked, items)
@@ -762,6 +801,9 @@ def _correction_items(case: Case, items: Any) -> list[dict[str, str]]:
         item = item if isinstance(item, dict) else {}
         code = str(item.get("material_code") or "").strip()
         reason = str(item.get("reason") or "").strip()
+        if "\x00" in code + reason:
+            problems[f"items[{index}].reason"] = [NUL_MESSAGE]
+            continue
         if not code:
             problems[f"items[{index}].material_code"] = ["请选择需要补正的材料。"]
         elif code not in materials:
@@ -819,7 +861,7 @@ def do_accept(case: Case | str, *, actor: Any, request: HttpRequest | None = Non
     """Accept a submission (受理, 大安办法第二十条; 乌海规范第十二条 出具受理回执): today is
     the acceptance day, a receipt number is issued, the case goes into review. Accepting
     also signs for it if nobody had."""
-    deem_if_due(case)
+    deem_if_due(case, actor)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.ACCEPT)
         now = timezone.now()
@@ -840,7 +882,7 @@ def do_reject(
 ) -> Case:
     """Refuse to accept (不予受理) with the specific reason (行政许可法第三十二条,
     大安办法第二十一条: 在决定书上说明具体理由)."""
-    deem_if_due(case)
+    deem_if_due(case, actor)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REJECT)
         locked.closing_reason = _require_text(reason, "reason", "请写明不予受理的具体理由。")
@@ -895,7 +937,7 @@ def do_withdraw(
     application does (API.md `withdraw`: `reason`)."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.WITHDRAW)
-        text = (reason or "").strip()
+        text = _text(reason, "reason")
         if locked.state != CaseState.DRAFT:
             text = _require_text(reason, "reason", "请写明撤回申请的原因。")
         locked.closing_reason = text
@@ -942,20 +984,23 @@ ANSWERS_TO_A_SUBMISSION = (
 )
 
 
-def deem_if_due(case: Case | str) -> None:
+def deem_if_due(case: Case | str, actor: Any) -> None:
     """Before a clerk answers a submission: if its five working days have ended and the
     periodic job has not run yet, the law has already accepted it (行政许可法第三十二条), so
     record that first (it commits on its own when no transaction is open: call it before
     opening one); the clerk's action then meets the case in review, and a late answer
-    cannot hide the deemed acceptance from supervision."""
-    case_id, today = _case_id(case), timezone.localdate()
-    if isinstance(case, Case) and is_held(case):  # locked by the caller: as in the row
-        due = deemed_acceptance_due(case, today)
+    cannot hide the deemed acceptance from supervision. Only for an `actor` who may see the
+    case: the action answers anyone else 404, and their request must not move the case."""
+    today = timezone.localdate()
+    if isinstance(case, Case) and is_held(case):  # locked and checked by the caller
+        seen = case
     else:
-        due = Case.objects.filter(
-            pk=case_id, state=CaseState.SUBMITTED, deemed_due_on__lt=today
-        ).exists()
-    if due and _deem_accept(case_id, today) and isinstance(case, Case):
+        try:
+            seen = access_case(_case_id(case), actor)  # read afresh
+        except NotFound:
+            return
+    deemed = deemed_acceptance_due(seen, today) and _deem_accept(seen.pk, today)
+    if deemed and isinstance(case, Case):
         release(case)
 
 

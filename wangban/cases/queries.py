@@ -12,12 +12,13 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 from django.db.models.functions import NullIf
 
+from wangban.cases.access import applicant_cases
 from wangban.cases.choices import CLOCK_STATES, Light
 from wangban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep
 from wangban.core.errors import InvalidInput
@@ -64,13 +65,16 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).order_by("id")
 
 
-def reusable_materials(case: Case) -> QuerySet[CaseMaterial]:
+def reusable_materials(case: Case, user: Any) -> QuerySet[CaseMaterial]:
     """Files of the same applicant's (and legal person's) earlier cases that `case` may
-    reuse with `do_attach_material(..., reuse=id)`, newest first."""
+    reuse with `do_attach_material(..., reuse=id)`, newest first: only of cases `user`
+    still holds as the applicant side (an agent whose grant for an item ended sees none of
+    that item's files, as they no longer see its cases)."""
     return (
         CaseMaterial.objects.filter(
             case__applicant_id=case.applicant_id,
             case__on_behalf_of_id=case.on_behalf_of_id,
+            case__in=applicant_cases(user).values("pk"),
             paper=False,
         )
         .exclude(case=case)

@@ -38,6 +38,7 @@ from wangban.cases.actions import (
     _audit_channel,
     _finish,
     _require_text,
+    _text,
     _value,
 )
 from wangban.cases.choices import (
@@ -203,7 +204,7 @@ def do_return_step(
 
 def _staff_holding(username: Any, role: str, department_id: int) -> Any:
     """The active user `username` if they hold `role` in the department, else 400."""
-    name = str(username or "").strip()
+    name = _text(username, "assignee")
     user = get_user_model().objects.filter(username=name, is_active=True).first() if name else None
     if user is None or not user_has_role(user, role, department=department_id):
         raise InvalidInput(
@@ -301,7 +302,7 @@ def do_suspend(
             problems["procedure"] = [
                 "请选择特别程序：现场勘查、检验、检测、检疫、专家评审、听证、公示或其他。"
             ]
-        text = (reason or "").strip()
+        text = _text(reason, "reason")
         if not text:
             problems["reason"] = ["请写明挂起的理由。"]
         if problems:
@@ -350,7 +351,7 @@ def do_resume(
     (DESIGN.md §5), and the applicant is told the new due date."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.RESUME, step)
-        text = (note or "").strip()
+        text = _text(note, "note")
         fields = schedule.restart_clock(
             locked, actor=actor, now=timezone.now(), action=CaseAction.RESUME, note=text
         )
@@ -394,7 +395,7 @@ def do_extend(
             days = _working_days(working_days)
         except InvalidInput as error:
             problems.update(error.fields)
-        text = (reason or "").strip()
+        text = _text(reason, "reason")
         if not text:
             problems["reason"] = ["请写明延长办理期限的理由。"]
         if problems:
@@ -512,10 +513,10 @@ def do_decide(
         problems: dict[str, list[str]] = {}
         if outcome not in DecisionOutcome.values:
             problems["outcome"] = ["请选择审批决定：准予许可或不予许可。"]
-        text = (reason or "").strip()
+        text = _text(reason, "reason")
         if outcome == DecisionOutcome.DENIED and not text:
             problems["reason"] = ["不予许可须说明理由（行政许可法第三十八条）。"]
-        basis = (legal_basis or "").strip() or locked.version.legal_basis.strip()
+        basis = _text(legal_basis, "legal_basis") or locked.version.legal_basis.strip()
         if not basis:
             problems["legal_basis"] = ["请写明作出决定的法律依据。"]
         if problems:
@@ -577,7 +578,7 @@ def do_complete(
         problems: dict[str, list[str]] = {}
         if delivery not in Delivery.values:
             problems["delivery"] = ["请选择送达方式：窗口领取、邮寄送达或网上送达。"]
-        number = (tracking_no or "").strip()
+        number = _text(tracking_no, "tracking_no")
         if delivery == Delivery.MAIL and not number:
             problems["tracking_no"] = ["邮寄送达须填写快递单号。"]
         elif number and delivery != Delivery.MAIL:

@@ -45,6 +45,8 @@ def test_a_retried_create_returns_the_first_case(city: City) -> None:
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
+    # The whole first answer: the draft's address too.
+    assert again["Location"] == first["Location"] == f"/api/v1/cases/{first.json()['id']}"
     assert Case.objects.count() == 1
     assert AuditEvent.objects.filter(action="case.create").count() == 1
 

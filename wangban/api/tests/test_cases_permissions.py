@@ -24,7 +24,8 @@ from wangban.api.tests.cases_helpers import (
     grant,
     unchanged,
 )
-from wangban.cases.models import Case
+from wangban.cases import actions
+from wangban.cases.models import Case, CaseMaterial, ReplacedMaterial
 from wangban.cases.tests.helpers import (
     ENTRUSTED_CODE,
     attach_required,
@@ -243,3 +244,22 @@ def test_the_accepting_clerk_uploads_to_a_window_case_and_another_clerk_cannot(
     assert (refused.status_code, error(refused)) == (404, NOT_FOUND)
     assert upload(city.transport_clerk).status_code == 201
     assert upload(person).status_code == 201  # and the applicant, whose case it is
+
+
+def test_the_clerk_cannot_replace_the_files_of_an_online_application(city: City) -> None:
+    """Only a window application's files are the accepting clerk's to digitise; an online
+    applicant answers a correction with files of their own."""
+    item(city)
+    person = applicant()
+    case = submitted_case(city, actor=person)
+    actions.do_request_correction(
+        case, actor=city.transport_clerk, items=[{"material_code": "M01", "reason": "缺少签字"}]
+    )
+    file = SimpleUploadedFile("clerk.pdf", PDF + b"%clerk\n", content_type="application/pdf")
+    with unchanged(case):
+        refused = client_for(city.transport_clerk).post(
+            f"/api/v1/cases/{case.pk}/materials", {"material_code": "M01", "file": file}
+        )
+    assert refused.status_code == 403
+    assert not ReplacedMaterial.objects.exists()
+    assert CaseMaterial.objects.get(case=case, material_code="M01").attached_by == person

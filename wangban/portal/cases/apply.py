@@ -210,11 +210,12 @@ def apply_form(request: HttpRequest, case_id: str) -> HttpResponse:
     return redirect("portal:case-apply-form", case_id=case.pk)
 
 
-def _reuse_options(case: Case) -> list[tuple[int, str]]:
-    """Files of the applicant's earlier cases, newest first, each content once."""
+def _reuse_options(case: Case, user: Any) -> list[tuple[int, str]]:
+    """Files of the applicant's earlier cases that `user` still holds, newest first, each
+    content once."""
     options: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for row in reusable_materials(case)[: REUSE_CHOICES * 3]:
+    for row in reusable_materials(case, user)[: REUSE_CHOICES * 3]:
         if row.sha256 in seen:
             continue
         seen.add(row.sha256)
@@ -227,6 +228,7 @@ def _reuse_options(case: Case) -> list[tuple[int, str]]:
 
 def materials_context(
     case: Case,
+    user: Any,
     *,
     rows: list[helpers.MaterialRow] | None = None,
     top_errors: list[tuple[str, str]] | None = None,
@@ -241,7 +243,7 @@ def materials_context(
         "step_caption": helpers.step_caption(3),
         "rows": rows,
         "missing": missing,
-        "reuse_options": _reuse_options(case),
+        "reuse_options": _reuse_options(case, user),
         "error_links": errors,
         "max_size": human_size(actions.material_max_bytes()),
     }
@@ -306,7 +308,9 @@ def apply_materials(request: HttpRequest, case_id: str) -> HttpResponse:
     if refusal := _draft_or_refusal(request, case):
         return refusal
     if request.method == "GET":
-        return render(request, "portal/cases/apply_materials.html", materials_context(case))
+        return render(
+            request, "portal/cases/apply_materials.html", materials_context(case, request.user)
+        )
     rows = helpers.material_rows(case)
     result = attach_from_post(request, case, rows)
     if result.refusal is not None:
@@ -318,7 +322,7 @@ def apply_materials(request: HttpRequest, case_id: str) -> HttpResponse:
             status=result.status,
         )
     if not result.name:
-        context = materials_context(case, rows=rows, top_errors=result.top)
+        context = materials_context(case, request.user, rows=rows, top_errors=result.top)
         return render(request, "portal/cases/apply_materials.html", context, status=result.status)
     messages.success(request, f"已提交“{result.name}”。")
     anchor = next(

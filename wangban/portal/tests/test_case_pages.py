@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from wangban.accounts.models import AgentGrant
 from wangban.accounts.tests.helpers import register, resident_id, verified
 from wangban.audit.models import AuditEvent
 from wangban.cases import actions, documents
@@ -348,6 +349,29 @@ def test_a_file_of_an_earlier_case_can_be_reused(world: World, client: Client) -
     assert response.status_code == 302
     row = CaseMaterial.objects.get(case=case, material_code="M02")
     assert (row.sha256, row.blob) == (source.sha256, source.blob)
+
+
+def test_files_of_a_case_the_agent_no_longer_holds_are_not_offered(
+    world: World, client: Client
+) -> None:
+    published_item(world.city, code="SECOND-ITEM")
+    grant = AgentGrant.objects.get(agent=world.agent)
+    grant.item_codes = [CODE, "SECOND-ITEM"]
+    grant.save(update_fields=["item_codes"])
+    earlier = actions.do_create_case(
+        actor=world.agent, item_code="SECOND-ITEM", on_behalf_of=world.company, form=dict(FORM)
+    )
+    actions.do_attach_material(
+        earlier, actor=world.agent, material_code="M01", upload=pdf("并购协议.pdf")
+    )
+    now = draft(world.agent, on_behalf_of=world.company)
+    page = f"/cases/{now.pk}/apply/materials/"
+    signed_in(client, world.agent)
+    assert "并购协议.pdf" in client.get(page).content.decode()  # offered while it is theirs
+    grant.item_codes = [CODE]  # the grant no longer covers that item
+    grant.save(update_fields=["item_codes"])
+    assert client.get(f"/cases/{earlier.pk}/").status_code == 404
+    assert "并购协议.pdf" not in client.get(page).content.decode()
 
 
 def test_another_applicants_file_cannot_be_reused(world: World, client: Client) -> None:

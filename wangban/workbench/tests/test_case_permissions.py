@@ -144,6 +144,26 @@ def test_another_departments_clerk_gets_404_and_an_empty_queue(
     assert "没有符合条件的办件。" in html
 
 
+def test_another_departments_answer_after_the_five_days_deems_nothing(
+    client: Client, city: City, online_case: Case
+) -> None:
+    """Submitted on Friday 11-20: the law accepts it after 11-27. A clerk who may not see the
+    case answers on 12-01: 404, and the case stays as it was (the periodic job, or a request
+    of someone who may see the case, records the deemed acceptance)."""
+    as_user(client, make_staff("market_clerk", city.market, Role.CLERK))
+    answers = [(path, data) for method, path, data in CASE_VIEWS[4:8]]
+    assert [path for path, _ in answers] == ["sign-in/", "accept/", "correction/", "reject/"]
+    before = snapshot(online_case)
+    with time_machine.travel(at(2026, 12, 1, 10, 0), tick=False):
+        found = [
+            client.post(f"/workbench/cases/{online_case.pk}/{path}", data).status_code
+            for path, data in answers
+        ]
+    assert found == [404] * 4
+    assert snapshot(online_case) == before
+    assert not fresh(online_case).deemed_accepted
+
+
 def test_a_handler_sees_a_submitted_case_but_may_not_accept(
     client: Client, city: City, online_case: Case
 ) -> None:
@@ -186,7 +206,8 @@ def test_the_accepting_clerks_refusals(client: Client, city: City, online_case: 
         ("post", "form/"): 403,  # an online case's form is the applicant's
         ("post", "submit/"): 403,
         ("post", "id-number/"): 200,  # shown on the page, audited as pii.view
-        ("post", "attach/"): 409,  # materials are locked once submitted
+        ("post", "attach/"): 403,  # an online case's files are the applicant's
+        # a paper mark is the clerk's, but materials are locked once submitted
         ("post", "paper/"): 409,
     }
     as_user(client, city.transport_clerk)
