@@ -743,7 +743,8 @@ def _reschedule_deadlines(
             case.reply_due_on = _recounted(received, case.reply_due_on, replaced, cal)
         case.deemed_due_on = clock.deemed_acceptance_due(received, cal)
         level = case.version.online_service_level
-        if case.sign_in_due_at is not None and case.submitted_at and level and level.sign_in_hours:
+        unsigned = case.signed_in_at is None and case.sign_in_due_at is not None
+        if unsigned and case.submitted_at and level and level.sign_in_hours:
             office_hours = office_hours_for(case.accepting_department)
             case.sign_in_due_at = clock.sign_in_due_at(
                 case.submitted_at, level.sign_in_hours, office_hours, cal

@@ -353,11 +353,7 @@ def _read_version() -> int:
 
 def calendar_from_database() -> WorkingCalendar:
     """The package's schedule overlaid with the holiday rows as this transaction reads them
-    now, uncached (the holiday change reads the calendar it replaces)."""
-    return _calendar_from_database()
-
-
-def _calendar_from_database() -> WorkingCalendar:
+    now, uncached (the holiday change reads the calendar it replaces with it)."""
     from wangban.core.models import HolidayRow
 
     entries = [
@@ -396,7 +392,7 @@ def active_calendar() -> WorkingCalendar:
             version = _read_version()
             snapshot: _Snapshot | None = getattr(_local, "snapshot", None)
             if snapshot is None or snapshot.version != version:
-                snapshot = _Snapshot(_calendar_from_database(), version, 0.0)
+                snapshot = _Snapshot(calendar_from_database(), version, 0.0)
                 _local.snapshot = snapshot
             return snapshot.calendar
         # The transaction ended without its commit hook: it was rolled back.
@@ -411,7 +407,7 @@ def active_calendar() -> WorkingCalendar:
         version = _read_version()
         snapshot = _shared
         if snapshot is None or snapshot.version != version:
-            calendar = _calendar_from_database()
+            calendar = calendar_from_database()
         else:
             calendar = snapshot.calendar
         _shared = _Snapshot(calendar, version, now)
