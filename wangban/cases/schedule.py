@@ -754,33 +754,15 @@ def _reschedule_deadlines(
         if notice is not None:
             due = _recounted(notice.issued_on, notice.answer_due_on, replaced, cal)
             case.correction_due_on = notice.answer_due_on = due
-    moved = [name for name in WAITING_FIELDS if getattr(case, name) != before[name]]
+    after = {name: getattr(case, name) for name in WAITING_FIELDS}
+    moved = [name for name in WAITING_FIELDS if after[name] != before[name]]
     if not moved:
         return False
-    state = check_transition(case.state, CaseAction.RESCHEDULE)
+    check_transition(case.state, CaseAction.RESCHEDULE)
     case.save(update_fields=moved)
     if notice is not None and "correction_due_on" in moved:
         notice.save(update_fields=["answer_due_on"])
-    event = CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
-        actor=None,
-        actor_name=SYSTEM_ACTOR,
-        action=CaseAction.RESCHEDULE,
-        from_state=case.state,
-        to_state=state,
-        note=WAITING_NOTE,
-        data={"changed": {name: [str(before[name]), str(getattr(case, name))] for name in moved}},
-    )
-    record(
-        "case.reschedule",
-        actor=actor,
-        obj=case,
-        channel=AuditChannel.SYSTEM,
-        department=case.department.code if actor is None else None,
-        before={name: before[name] for name in moved},
-        after={name: getattr(case, name) for name in moved},
-    )
+    event = _record_reschedule(case, before, after, WAITING_NOTE, actor)
     told = [
         f"{WAITING_TOLD[name]}由{before[name]}调整为{getattr(case, name)}"
         for name in WAITING_TOLD
@@ -793,6 +775,35 @@ def _reschedule_deadlines(
             f"因国家法定节假日安排调整，您申请的“{case.version.name}”{'；'.join(told)}。",
         )
     return True
+
+
+def _record_reschedule(
+    case: Case, before: dict[str, Any], after: dict[str, Any], note: str, actor: Any
+) -> CaseEvent:
+    """The `reschedule` timeline event (by the system, with the old and new values of what
+    moved) and its audit event (by `actor`, who changed the holidays)."""
+    moved = [name for name in after if before[name] != after[name]]
+    event = CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=None,
+        actor_name=SYSTEM_ACTOR,
+        action=CaseAction.RESCHEDULE,
+        from_state=case.state,
+        to_state=case.state,
+        note=note,
+        data={"changed": {name: [str(before[name]), str(after[name])] for name in moved}},
+    )
+    record(
+        "case.reschedule",
+        actor=actor,
+        obj=case,
+        channel=AuditChannel.SYSTEM,
+        department=case.department.code if actor is None else None,
+        before={name: before[name] for name in moved},
+        after={name: after[name] for name in moved},
+    )
+    return event
 
 
 #: The case fields of the deadlines before acceptance, and of a correction's answer.
@@ -843,29 +854,9 @@ def _reschedule(
     after = _snapshot(case)
     if before == after:
         return False
-    state = check_transition(case.state, CaseAction.RESCHEDULE)
+    check_transition(case.state, CaseAction.RESCHEDULE)
     case.save(update_fields=fields)
-    moved = [name for name in after if before[name] != after[name]]
-    event = CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
-        actor=None,
-        actor_name=SYSTEM_ACTOR,
-        action=CaseAction.RESCHEDULE,
-        from_state=case.state,
-        to_state=state,
-        note=note,
-        data={"changed": {name: [str(before[name]), str(after[name])] for name in moved}},
-    )
-    record(
-        "case.reschedule",
-        actor=actor,
-        obj=case,
-        channel=AuditChannel.SYSTEM,
-        department=case.department.code if actor is None else None,
-        before={name: before[name] for name in moved},
-        after={name: after[name] for name in moved},
-    )
+    event = _record_reschedule(case, before, after, note, actor)
     if before["due_date"] is not None and case.due_date != before["due_date"]:
         tell_applicant(
             case,

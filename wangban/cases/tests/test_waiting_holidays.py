@@ -6,7 +6,6 @@ terminate while the applicant may still answer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -19,7 +18,7 @@ from wangban.cases.tests.helpers import at, fresh, submitted_case
 from wangban.cases.tests.review_helpers import Staff, on, review_item, review_staff
 from wangban.conftest import City
 from wangban.core.actions import do_change_holidays
-from wangban.core.calendar import OFF, WORK, HolidayEntry, invalidate_calendar_cache
+from wangban.core.calendar import OFF, WORK, HolidayEntry
 from wangban.core.errors import Conflict
 from wangban.notify.models import Message
 
@@ -29,13 +28,6 @@ D = date
 MONDAY = at(2026, 12, 28, 10, 0)
 MAKE_UP_SATURDAY = [HolidayEntry(D(2027, 1, 2), WORK, "元旦调休")]
 NEW_YEAR = [HolidayEntry(D(2027, 1, 1), OFF, "元旦")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    invalidate_calendar_cache()
-    yield
-    invalidate_calendar_cache()
 
 
 @pytest.fixture
