@@ -32,7 +32,7 @@ from wangban.accounts.access import may_act_for
 from wangban.accounts.choices import Role
 from wangban.accounts.models import AgentGrant, LegalPerson
 from wangban.accounts.roles import departments_where, user_has_role
-from wangban.cases.choices import CaseAction, CaseState, Channel
+from wangban.cases.choices import CLOCK_STATES, CaseAction, CaseState, Channel
 from wangban.cases.models import Case, CaseStep
 from wangban.catalog import frozen
 from wangban.catalog.models import ServiceItem
@@ -116,10 +116,12 @@ def holds_current_step(case: Case, user: Any) -> bool:
     """The current step's role in its department — and, when it is assigned to a person,
     that person only. When no step is open (before acceptance, after the decision) it is
     whoever works one of the case's steps, so that the state refuses them (409), not the
-    person (403)."""
+    person (403). A case in review without a step (an item whose only step is 受理, which
+    the approver decides directly) has no such holder."""
     step = case.current_step
     if step is None or step.finished_at is not None:
-        return works_a_step(case, user)
+        in_review = case.accepted_on is not None and case.state in CLOCK_STATES
+        return not in_review and works_a_step(case, user)
     if step.assignee_id is not None and step.assignee_id != user.pk:
         return False
     return user_has_role(user, step.role, department=step.department_id)

@@ -32,7 +32,12 @@ from wangban.accounts.choices import Role
 from wangban.accounts.roles import user_has_role
 from wangban.audit.actions import record
 from wangban.cases import schedule
-from wangban.cases.access import action_transaction, lock_case, require_may_act
+from wangban.cases.access import (
+    action_transaction,
+    is_own_application,
+    lock_case,
+    require_may_act,
+)
 from wangban.cases.actions import (
     _actor_name,
     _audit_channel,
@@ -48,10 +53,12 @@ from wangban.cases.choices import (
     CaseState,
     DecisionOutcome,
     Delivery,
+    DocumentState,
     StepOutcome,
     StopKind,
     check_transition,
 )
+from wangban.cases.documents import SEALED_KINDS
 from wangban.cases.models import Case, CaseEvent, CaseStep, CorrectionNotice
 from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.models import WorkflowStep
@@ -244,6 +251,10 @@ def do_reassign(
         person = None
         if assignee:
             person = _staff_holding(assignee, role, department.pk)
+            if is_own_application(locked, person):
+                raise InvalidInput(
+                    fields={"assignee": ["该工作人员是本申请的申请人一方，应当回避。"]}
+                )
             if person.pk == holder_id:
                 raise InvalidInput(fields={"assignee": ["该工作已分派给此人。"]})
         else:
@@ -562,6 +573,14 @@ def do_decide(
         return locked
 
 
+def _result_on_its_way(case: Case) -> bool:
+    """The sealed decision is rendered, or being rendered by the worker (it is pushed to the
+    applicant once ready): online delivery hands the applicant that file (乌海规范第十六条:
+    办事结果电子化后推送). Not when it failed, say for want of a seal."""
+    on_its_way = (DocumentState.PENDING, DocumentState.READY)
+    return case.documents.filter(kind__in=SEALED_KINDS, state__in=on_its_way).exists()
+
+
 def do_complete(
     case: Case | str,
     *,
@@ -587,6 +606,11 @@ def do_complete(
             problems["tracking_no"] = [f"快递单号不能超过 {TRACKING_NO_MAX_LENGTH} 个字符。"]
         if problems:
             raise InvalidInput(fields=problems)
+        if delivery == Delivery.ONLINE and not _result_on_its_way(locked):
+            raise Conflict(
+                "决定书生成失败，不能网上送达；请先重新生成决定书，或选择其他送达方式。",
+                code="decision_not_ready",
+            )
         locked.delivery = delivery
         locked.tracking_no = number
         locked.closed_at = timezone.now()

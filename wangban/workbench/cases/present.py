@@ -18,7 +18,7 @@ from django.urls import reverse
 from wangban.accounts.choices import Role
 from wangban.accounts.models import Person, User
 from wangban.cases import queries, schedule
-from wangban.cases.access import may_act
+from wangban.cases.access import is_own_application, may_act
 from wangban.cases.choices import (
     EDITABLE_STATES,
     TRANSITIONS,
@@ -372,7 +372,8 @@ def review_actions(case: Case, user: Any) -> list[str]:
 
 def eligible_assignees(case: Case) -> list[tuple[str, str]]:
     """(username, name) of the active staff holding the current step's role in its
-    department, except the step's assignee: whom `reassign` may hand the step to."""
+    department, except the step's assignee and the applicant side (回避): whom `reassign`
+    may hand the step to."""
     step = _open_step(case)
     if step is None:
         return []
@@ -386,7 +387,11 @@ def eligible_assignees(case: Case) -> list[tuple[str, str]]:
         .distinct()
         .order_by("username")
     )
-    return [(u.username, f"{u.get_full_name() or u.username}（{u.username}）") for u in users]
+    return [
+        (u.username, f"{u.get_full_name() or u.username}（{u.username}）")
+        for u in users
+        if not is_own_application(case, u)
+    ]
 
 
 @dataclass
