@@ -31,7 +31,7 @@ from wangban.accounts.forms import add_domain_error
 from wangban.accounts.roles import user_has_role
 from wangban.cases import actions, queues, review
 from wangban.cases.access import NOT_FOUND_MESSAGE, access_case, is_queue_clerk, may_act
-from wangban.cases.choices import CaseAction, CaseState, Channel
+from wangban.cases.choices import CaseAction, CaseState, Channel, DecisionOutcome
 from wangban.cases.documents import documents_of
 from wangban.cases.identity import do_reveal_applicant_id_number
 from wangban.cases.models import Case
@@ -225,6 +225,8 @@ def _case_context(
     revealed_id_number: str = "",
     review_form: ReviewForm | None = None,
     review_form_action: str = "",
+    confirming: str = "",
+    refused_text: str = "",
 ) -> dict[str, Any]:
     user = request.user
     at = queues.now_for(user)
@@ -278,6 +280,8 @@ def _case_context(
         "procedure_labels": present.PROCEDURE_LABELS,
         "decision_label": present.decision_label(case) if case.decided_on else "",
         "review_panels": review_panels(case, user, review_form, review_form_action),
+        "confirming": confirming,  # the decision (准予许可, 不予许可) asked to be confirmed
+        "refused_text": refused_text,
     }
 
 
@@ -297,13 +301,19 @@ def case_page(request: HttpRequest, case_id: str) -> HttpResponse:
     return render_case(request, visible_case(request, case_id))
 
 
-def _refused(request: HttpRequest, case_id: str, error: DomainError) -> HttpResponse:
+def _refused(
+    request: HttpRequest, case_id: str, error: DomainError, typed: str = ""
+) -> HttpResponse:
     """A refusal of the user (403) or of the state (409): the case page, unchanged, with
-    the message on top. A case the user may not see is 404."""
+    the message on top, and the text the user had `typed` (an opinion, a reason) to copy,
+    since the form it came from may no longer be offered. A case the user may not see is
+    404."""
     if isinstance(error, NotFound) and error.code == "case_not_found":
         raise Http404(NOT_FOUND_MESSAGE)
     case = visible_case(request, case_id)
-    return render_case(request, case, status=error.status, refusal=error.message)
+    return render_case(
+        request, case, status=error.status, refusal=error.message, refused_text=typed
+    )
 
 
 @workbench_login_required
@@ -968,27 +978,60 @@ def _done_message(action: str, case: Case) -> str:
     )
 
 
+#: The free texts of the review forms, which a refusal shows back to be copied.
+TYPED_FIELDS = ("opinion", "reason", "legal_basis", "note")
+
+
+def _typed_text(request: HttpRequest, action: str) -> str:
+    return "\n".join(
+        text for name in TYPED_FIELDS if (text := request.POST.get(f"{action}-{name}", "").strip())
+    )
+
+
+def _to_confirm(data: dict[str, Any]) -> bool:
+    """A decision not confirmed yet that the action would take (else it answers the input's
+    problems at once: no outcome, a denial without its reasons)."""
+    outcome = data["outcome"]
+    complete = outcome == DecisionOutcome.APPROVED or (
+        outcome == DecisionOutcome.DENIED and data["reason"].strip()
+    )
+    return bool(complete) and not data["confirmed"]
+
+
 @workbench_login_required
 @require_POST
 def review_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse:
     """One review action from its form on the case page: 404 for a case one may not see,
     409 `stale` when the page showed another current step, 403 for someone who may not do
     it, 409 when the state or the step does not allow it now, 400 with the messages beside
-    the fields for bad input; every refusal changes nothing."""
+    the fields for bad input; every refusal changes nothing. A decision, which cannot be
+    undone, is first shown to be confirmed (the same form, `confirmed` set)."""
     if action not in REVIEW_FORMS:
         raise Http404(NOT_FOUND_MESSAGE)
     case = visible_case(request, case_id)
     form = _review_form(case, action, request.POST)
+    typed = _typed_text(request, action)
     refusal = _precheck(case, request.user, action, request.POST.get(f"{action}-step", ""))
     if refusal is not None:
-        return _refused(request, case_id, refusal)
+        return _refused(request, case_id, refusal, typed)
+    if action == A.DECIDE and form.is_valid() and _to_confirm(form.cleaned_data):
+        # Irreversible: show what will be decided, with a button that confirms it.
+        confirm = request.POST.copy()
+        confirm[f"{action}-confirmed"] = "1"
+        return render_case(
+            request,
+            case,
+            review_form=_review_form(case, action, confirm),
+            review_form_action=action,
+            confirming=DecisionOutcome(form.cleaned_data["outcome"]).label,
+        )
     if form.is_valid():
         try:
             done = _perform(request, case, action, form.cleaned_data)
         except InvalidInput as error:
             add_domain_error(form, error, {"queue": "assignee"})
         except DomainError as error:
-            return _refused(request, case_id, error)
+            return _refused(request, case_id, error, typed)
         else:
             messages.success(request, _done_message(action, done))
             return HttpResponseRedirect(_case_url(case_id))

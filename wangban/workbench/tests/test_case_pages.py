@@ -182,7 +182,7 @@ def test_the_case_page_shows_the_application(client: Client, city: City) -> None
     )  # the code, not the uploaded name
     m02 = reverse("workbench:case-material", args=[case.pk, rows["M02"].pk, "M02.png"])
     assert (
-        f'<iframe class="preview preview-pdf" src="{m01}?inline=1" '
+        f'<iframe class="preview preview-pdf" loading="lazy" src="{m01}?inline=1" '
         'title="道路运输经营许可申请表（材料.pdf）预览"></iframe>'
     ) in html
     assert (

@@ -160,6 +160,16 @@ def test_review_suspension_extension_and_decision(page, city: City) -> None:
         page.keyboard.press("Space")
         expect(page.get_by_label("准予许可")).to_be_checked()
         page.get_by_label("决定理由").fill("申请人符合道路运输经营许可条件。")
+        # Irreversible: the first submission asks to confirm; Enter alone decides nothing.
+        page.locator("#review-decide button[type=submit]").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text("请核对后确认：作出准予许可决定。")
+        settle(page)
+        assert Case.objects.get(pk=case.pk).state == "in_review"
+        expect(page.get_by_label("决定理由")).to_have_value("申请人符合道路运输经营许可条件。")
+        expect(page.locator("#review-decide button[type=submit]")).to_have_text(
+            "确认作出准予许可决定"
+        )
         submit(page, "decide", "已作出准予许可决定")
         decision = " ".join(page.locator("#decision-title + dl").inner_text().split())
         assert decision.startswith("决定 准予许可 决定日期 2026-10-12")

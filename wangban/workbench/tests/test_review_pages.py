@@ -349,15 +349,26 @@ def test_staff_work_a_case_through_the_forms(client: Client, city: City) -> None
     assert response.status_code == 302
     extension = CaseExtension.objects.get(case=case)
     assert (extension.working_days, extension.exceeds_statutory) == (12, True)
+    decision = {
+        "decide-step": str(case.current_step_id),
+        "decide-outcome": "denied",
+        "decide-reason": "不符合安全生产条件",
+        "decide-legal_basis": "",
+    }
+    # A decision cannot be undone: the first submission only asks to confirm it.
+    before = trace(case)
+    response = post(client, action_url(case, "decide"), decision, at(2026, 10, 12, 11, 0))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "请核对后确认：作出不予许可决定。决定作出后不能撤回" in re.sub(r"<[^>]+>", "", html)
+    assert 'name="decide-confirmed" value="1"' in html
+    assert "确认作出不予许可决定</button>" in html
+    assert "不符合安全生产条件" in html  # what was typed stays in the form
+    assert trace(case) == before
     response = post(
         client,
         action_url(case, "decide"),
-        {
-            "decide-step": str(case.current_step_id),
-            "decide-outcome": "denied",
-            "decide-reason": "不符合安全生产条件",
-            "decide-legal_basis": "",
-        },
+        {**decision, "decide-confirmed": "1"},
         at(2026, 10, 12, 11, 0),
     )
     assert response.status_code == 302
@@ -627,6 +638,31 @@ def test_a_stale_page_gets_409_and_changes_nothing(client: Client, city: City) -
     )
     assert response.status_code == 409
     assert "办件已被他人办理，当前环节已变化，请刷新后重试。" in response.content.decode()
+    assert trace(case) == before
+
+
+def test_a_refusal_shows_back_what_was_typed(client: Client, city: City) -> None:
+    """The form may no longer be offered once the case moved on: the opinion the second
+    reviewer wrote comes back, to be copied, and nothing is changed."""
+    staff = setup(city)
+    two = reviewer_two(city)
+    case = accepted_case(city, staff)
+    seen = str(case.current_step_id)
+    with on(at(2026, 9, 24, 11, 0)):
+        review.do_approve_step(case, actor=staff.reviewer, opinion="同意", step=seen)
+    before = trace(case)
+    signed_in(client, two)
+    opinion = "经审查，申请材料齐全。\n车辆技术等级符合要求。"
+    response = post(
+        client,
+        action_url(case, "approve_step"),
+        {"approve_step-step": seen, "approve_step-opinion": opinion},
+        at(2026, 9, 24, 11, 1),
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "您填写的内容未保存，可复制后再用：" in html
+    assert "经审查，申请材料齐全。<br>车辆技术等级符合要求。" in html
     assert trace(case) == before
 
 
