@@ -212,8 +212,9 @@ class DecideForm(ReviewForm):
     )
     reason = _text("决定理由", hint="不予许可的，须说明理由（行政许可法第三十八条）。")
     legal_basis = _text("法律依据", rows=2, hint="不填写的，采用事项的设定依据。")
-    # A decision cannot be undone: the first submission only asks to confirm it (1).
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # A decision cannot be undone: the first submission only asks to confirm it; this holds
+    # the outcome confirmed, so that changing the outcome asks again.
+    confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class CompleteForm(ReviewForm):

@@ -995,7 +995,7 @@ def _to_confirm(data: dict[str, Any]) -> bool:
     complete = outcome == DecisionOutcome.APPROVED or (
         outcome == DecisionOutcome.DENIED and data["reason"].strip()
     )
-    return bool(complete) and not data["confirmed"]
+    return bool(complete) and data["confirmed"] != outcome
 
 
 @workbench_login_required
@@ -1017,7 +1017,7 @@ def review_action(request: HttpRequest, case_id: str, action: str) -> HttpRespon
     if action == A.DECIDE and form.is_valid() and _to_confirm(form.cleaned_data):
         # Irreversible: show what will be decided, with a button that confirms it.
         confirm = request.POST.copy()
-        confirm[f"{action}-confirmed"] = "1"
+        confirm[f"{action}-confirmed"] = form.cleaned_data["outcome"]
         return render_case(
             request,
             case,

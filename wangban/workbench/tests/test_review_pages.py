@@ -361,14 +361,24 @@ def test_staff_work_a_case_through_the_forms(client: Client, city: City) -> None
     assert response.status_code == 200
     html = response.content.decode()
     assert "请核对后确认：作出不予许可决定。决定作出后不能撤回" in re.sub(r"<[^>]+>", "", html)
-    assert 'name="decide-confirmed" value="1"' in html
+    assert 'name="decide-confirmed" value="denied"' in html
     assert "确认作出不予许可决定</button>" in html
     assert "不符合安全生产条件" in html  # what was typed stays in the form
+    assert trace(case) == before
+    # Changing the outcome on the confirmation asks again.
+    response = post(
+        client,
+        action_url(case, "decide"),
+        {**decision, "decide-outcome": "approved", "decide-confirmed": "denied"},
+        at(2026, 10, 12, 11, 0),
+    )
+    assert response.status_code == 200
+    assert "确认作出准予许可决定</button>" in response.content.decode()
     assert trace(case) == before
     response = post(
         client,
         action_url(case, "decide"),
-        {**decision, "decide-confirmed": "1"},
+        {**decision, "decide-confirmed": "denied"},
         at(2026, 10, 12, 11, 0),
     )
     assert response.status_code == 302
