@@ -15,8 +15,9 @@ from wangban.audit.models import AuditEvent
 from wangban.cases import actions, review
 from wangban.cases.models import Case, CaseEvent, CaseExtension, CaseStep, ClockStop
 from wangban.cases.tests.helpers import at, fresh, submitted_case
+from wangban.catalog import actions as catalog_actions
 from wangban.catalog.models import ItemVersion
-from wangban.catalog.tests.helpers import published_item
+from wangban.catalog.tests.helpers import item_content, publish, published_item
 from wangban.conftest import City, make_staff
 from wangban.notify.models import Message
 
@@ -73,6 +74,23 @@ def accepted_case(city: City, staff: Staff, when: datetime = ACCEPTED_AT) -> Cas
         case = submitted_case(city)
         actions.do_accept(case, actor=staff.clerk)
     return fresh(case)
+
+
+def acceptance_only_case(city: City, when: datetime = ACCEPTED_AT) -> tuple[Case, Staff]:
+    """A case of an item whose only step is 受理, accepted: in review without a step, it
+    waits for the approver's direct decision."""
+    version = catalog_actions.do_draft_item(
+        actor=city.transport_admin,
+        code="ONLY-ACCEPTANCE",
+        department=city.transport,
+        content=item_content(steps=[{"name": "受理", "role": "clerk", "budget_days": 1}]),
+    )
+    publish(city, version)
+    staff = review_staff(city)
+    with on(when):
+        case = submitted_case(city, "ONLY-ACCEPTANCE")
+        actions.do_accept(case, actor=staff.clerk)
+    return fresh(case), staff
 
 
 def last_step_case(city: City, staff: Staff, when: datetime = ACCEPTED_AT) -> Case:

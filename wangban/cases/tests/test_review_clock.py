@@ -14,15 +14,14 @@ from wangban.cases.queries import filter_light, with_light
 from wangban.cases.tests.helpers import at, fresh, pdf, submitted_case
 from wangban.cases.tests.review_helpers import (
     Staff,
+    acceptance_only_case,
     accepted_case,
     last_step_case,
     on,
     review_item,
     review_staff,
 )
-from wangban.catalog import actions as catalog_actions
 from wangban.catalog.models import ItemVersion
-from wangban.catalog.tests.helpers import item_content, publish
 from wangban.conftest import City
 from wangban.core.errors import InvalidInput
 from wangban.notify.models import Message
@@ -437,17 +436,8 @@ def test_today_must_be_a_date(city: City) -> None:
 
 
 def test_items_without_review_steps_go_straight_to_the_decision(city: City) -> None:
-    version = catalog_actions.do_draft_item(
-        actor=city.transport_admin,
-        code="ONLY-ACCEPTANCE",
-        department=city.transport,
-        content=item_content(steps=[{"name": "受理", "role": "clerk", "budget_days": 1}]),
-    )
-    publish(city, version)
-    staff = review_staff(city)
+    case, staff = acceptance_only_case(city)
+    assert case.current_step is None
     with on(at(2026, 9, 24, 10, 0)):
-        case = submitted_case(city, "ONLY-ACCEPTANCE")
-        actions.do_accept(case, actor=staff.clerk)
-        assert fresh(case).current_step is None
         review.do_decide(case, actor=staff.approver, outcome="approved", reason="")
     assert fresh(case).state == "approved"

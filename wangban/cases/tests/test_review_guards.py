@@ -12,7 +12,7 @@ import pytest
 from wangban.accounts.choices import Role
 from wangban.accounts.models import RoleGrant
 from wangban.api.tests.cases_helpers import at, client_for
-from wangban.cases import actions, review
+from wangban.cases import review
 from wangban.cases.documents import render_document, retry_document
 from wangban.cases.models import Case
 from wangban.cases.tests.decision_helpers import (
@@ -21,10 +21,14 @@ from wangban.cases.tests.decision_helpers import (
     review_world,
     transport_seal,
 )
-from wangban.cases.tests.helpers import fresh, submitted_case
-from wangban.cases.tests.review_helpers import Staff, accepted_case, on, review_staff, trace
-from wangban.catalog import actions as catalog_actions
-from wangban.catalog.tests.helpers import item_content, publish
+from wangban.cases.tests.helpers import fresh
+from wangban.cases.tests.review_helpers import (
+    Staff,
+    acceptance_only_case,
+    accepted_case,
+    on,
+    trace,
+)
 from wangban.conftest import City
 from wangban.core.errors import Conflict
 from wangban.workbench.cases.present import eligible_assignees
@@ -45,22 +49,6 @@ def staff(city: City) -> Staff:
 def post(user: Any, case: Case, body: dict[str, Any]) -> Any:
     with on(ACTED_AT):
         return client_for(user).post(f"/api/v1/cases/{case.pk}/transitions", body, format="json")
-
-
-def acceptance_only_case(city: City) -> tuple[Case, Staff]:
-    """An item whose only step is 受理: once accepted, it waits for the approver's decision."""
-    version = catalog_actions.do_draft_item(
-        actor=city.transport_admin,
-        code="ONLY-ACCEPTANCE",
-        department=city.transport,
-        content=item_content(steps=[{"name": "受理", "role": "clerk", "budget_days": 1}]),
-    )
-    publish(city, version)
-    staff = review_staff(city)
-    with on(at(2026, 9, 24, 10, 0)):
-        case = submitted_case(city, "ONLY-ACCEPTANCE")
-        actions.do_accept(case, actor=staff.clerk)
-    return fresh(case), staff
 
 
 def test_the_window_clerk_may_not_stop_a_case_in_review_without_a_step(city: City) -> None:
