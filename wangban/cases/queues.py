@@ -458,16 +458,22 @@ DECIDED = Q(decided_on__isnull=False)
 
 def my_steps(user: Any) -> Q:
     """The cases whose open current step is `user`'s to work: assigned to them, or to the
-    pool of a department where they hold the step's role (`access.holds_current_step`)."""
-    # Every alternative below names a column of the step, so a case without one never
-    # matches; `current_step__isnull=False` would only add a scan of that index.
+    pool of a department where they hold the step's role (`access.holds_current_step`).
+    A case accepted on an item whose only step is 受理 has no step left: it is the work of
+    its department's approvers, who decide it directly (`access._may_review`)."""
+    # Every alternative of `steps` names a column of the step, so a case without one never
+    # matches it; `current_step__isnull=False` would only add a scan of that index.
     open_step = Q(current_step__finished_at__isnull=True)
     pools = Q(pk__in=[])
     for role, department in sorted(user_roles(user)):
         pools |= Q(current_step__role=role, current_step__department_id=department)
-    return open_step & (
+    steps = open_step & (
         Q(current_step__assignee=user) | (Q(current_step__assignee__isnull=True) & pools)
     )
+    deciding = departments_where(user, Role.APPROVER)
+    if not deciding:
+        return steps
+    return steps | Q(current_step__isnull=True, department_id__in=sorted(deciding))
 
 
 def review_tab_filter(tab: str, user: Any, today: date) -> Q:

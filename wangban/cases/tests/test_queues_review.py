@@ -15,6 +15,7 @@ from wangban.cases import queues, review
 from wangban.cases.tests.helpers import at
 from wangban.cases.tests.review_helpers import (
     ACCEPTED_AT,
+    acceptance_only_case,
     accepted_case,
     last_step_case,
     on,
@@ -51,6 +52,30 @@ def test_todo_is_the_pool_of_my_role_or_what_is_assigned_to_me(city: City) -> No
     # A reviewer of another department sees nothing at all.
     market = make_staff("market_reviewer", city.market, Role.REVIEWER)
     assert queues.review_scope(market).count() == 0
+
+
+def test_a_case_without_review_steps_is_to_do_for_the_approvers_who_decide_it(
+    city: City,
+) -> None:
+    case, staff = acceptance_only_case(city)
+    assert case.current_step is None
+    assert case.state == "in_review"
+    today = date(2026, 9, 25)
+    assert tab_of(staff.approver, queues.TODO, today) == [case.pk]
+    counts = queues.review_tab_counts(
+        queues.review_scope(staff.approver), queues.ReviewFilter(), staff.approver, today
+    )
+    assert counts[queues.TODO] == 1
+    # Nobody else works it: not the reviewers of the department, nor another approver.
+    assert tab_of(staff.reviewer, queues.TODO, today) == []
+    assert tab_of(staff.second, queues.TODO, today) == []
+    market = make_staff("market_approver", city.market, Role.APPROVER)
+    assert tab_of(market, queues.TODO, today) == []
+    # Decided, it leaves the tab for 已办结.
+    with on(ACCEPTED_AT):
+        review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合条件")
+    assert tab_of(staff.approver, queues.TODO, today) == []
+    assert tab_of(staff.approver, queues.DONE, today) == [case.pk]
 
 
 def test_the_same_role_in_another_department_is_not_my_pool(city: City) -> None:
