@@ -496,7 +496,13 @@ def test_my_cases_filters_by_state_group(world: World, client: Client) -> None:
 def test_an_unknown_state_filter_is_400(world: World, client: Client) -> None:
     response = signed_in(client, world.owner).get("/cases/?state=lost")
     assert response.status_code == 400
-    assert '<a href="#filter-state">请从列出的办件状态中选择。</a>' in response.content.decode()
+    html = response.content.decode()
+    assert '<a href="#filter-state">请从列出的办件状态中选择。</a>' in html
+    # The message beside the control too, tied to it for screen readers.
+    assert 'id="filter-state-error"' in html
+    assert 'aria-invalid="true" aria-describedby="filter-state-error"' in html
+    # A valid filter marks nothing.
+    assert "aria-invalid" not in client.get("/cases/?state=draft").content.decode()
 
 
 def test_a_clerk_who_applies_sees_only_own_applications(world: World, client: Client) -> None:

@@ -350,6 +350,14 @@ class Editor:
         return version
 
 
+def _focus_target(bound: forms.BoundField) -> str:
+    """The id a summary link moves the focus to: the control, or for a group of radio
+    buttons or checkboxes its first one (a fieldset cannot take the focus)."""
+    if bound.use_fieldset and bound.subwidgets:
+        return str(bound.subwidgets[0].id_for_label)
+    return str(bound.auto_id)
+
+
 def error_entries(form: forms.Form, prefix: str = "", anchor: str = "") -> list[tuple[str, str]]:
     """(link, text) of a form's errors; a message that names its field stands alone."""
     entries = [(anchor, f"{prefix}{message}") for message in form.non_field_errors()]
@@ -357,7 +365,7 @@ def error_entries(form: forms.Form, prefix: str = "", anchor: str = "") -> list[
         for message in bound.errors:
             named = str(bound.label) in message
             text = message if named else f"{bound.label}：{message}"
-            entries.append((f"#{bound.auto_id}", f"{prefix}{text}"))
+            entries.append((f"#{_focus_target(bound)}", f"{prefix}{text}"))
     return entries
 
 

@@ -517,6 +517,18 @@ def test_decide_and_complete_check_their_input(client: Client, city: City) -> No
     assert response.status_code == 400
     assert "不予许可须说明理由（行政许可法第三十八条）。" in response.content.decode()
     assert trace(case) == before
+    # No outcome chosen: the summary's link takes the focus to the first radio button.
+    response = post(
+        client,
+        action_url(case, "decide"),
+        {"decide-step": str(case.current_step_id)},
+        at(2026, 9, 24, 11, 0),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'href="#id_decide-outcome_0"' in html
+    assert 'id="id_decide-outcome_0"' in html
+    assert trace(case) == before
 
     decided = decided_case(city, staff)
     before = trace(decided)
