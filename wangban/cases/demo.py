@@ -18,7 +18,8 @@ stories run through the same actions under a shifted clock (`_clock_at`, documen
 nothing is inserted or moved by hand. The decisions' documents (准予/不予许可决定书) are
 written `pending` by `decide` like every notice and rendered and sealed by the task worker
 after the loader's commit (`make run` starts it), with the seals the certificates demo made
-just before.
+just before; the one delivered online is rendered by the loader before its delivery, as
+online delivery needs the sealed file.
 
 Idempotent: a demo case is recognised by its item, applicant, legal person and channel, which
 no two demo cases share; one that exists is left alone, so loading twice creates nothing.
@@ -44,8 +45,8 @@ from PIL import Image, ImageDraw
 
 from wangban.accounts.demo import APPLICANTS, credit_code, resident_id
 from wangban.accounts.models import LegalPerson, User
-from wangban.cases import actions, clock, review
-from wangban.cases.choices import CaseState, Channel, DecisionOutcome, Delivery
+from wangban.cases import actions, clock, documents, review
+from wangban.cases.choices import CaseState, Channel, DecisionOutcome, Delivery, DocumentState
 from wangban.cases.models import Case
 from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.models import ServiceItem
@@ -1218,6 +1219,13 @@ def _take_act(case: Case, act: Act, cast: _Cast) -> Case:
             legal_basis=act.legal_basis,
         )
     if act.step == COMPLETE:
+        if act.delivery == Delivery.ONLINE:
+            # Online delivery hands over the sealed decision, which the worker rendered in
+            # the hour between the decision and the delivery: here, in the loader.
+            for pending in case.documents.filter(
+                kind__in=documents.SEALED_KINDS, state=DocumentState.PENDING
+            ):
+                documents.render_document(pending.pk)
         return review.do_complete(
             case, actor=actor, delivery=act.delivery, tracking_no=act.tracking_no or None
         )

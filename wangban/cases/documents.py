@@ -96,6 +96,7 @@ MAX_ERROR_CHARS = 1000
 
 OPEN_STATES = (DocumentState.PENDING, DocumentState.FAILED)
 NOT_READY_MESSAGE = "文书正在生成，请稍后刷新页面再下载。"
+INTERRUPTED = "生成中断：处理该文书的进程未能完成（已用尽重试次数）。"
 
 
 def max_attempts() -> int:
@@ -532,14 +533,18 @@ def _tell_ready(document: CaseDocument) -> None:
     case = Case.objects.select_related("version", "applicant", "on_behalf_of").get(
         pk=document.case_id
     )
-    place = str((case.version.guide or {}).get("place") or "").strip()
-    pickup = f"纸质结果可到{place}领取。" if place else "纸质结果可到办理窗口领取。"
+    text = f"您申请的“{case.version.name}”的{document.title}已生成，可登录下载并扫码验证电子印章"
+    if case.delivery:  # the result was handed over already (a late rendering): no pickup
+        title, text = "决定书已生成", f"{text}。"
+    else:
+        place = str((case.version.guide or {}).get("place") or "").strip()
+        title = "决定书已生成，可以领取"
+        text += f"；纸质结果可到{place or '办理窗口'}领取。"
     tell_applicant(
         case,
         event_type="case.decision_ready",
-        title="决定书已生成，可以领取",
-        text=f"您申请的“{case.version.name}”的{document.title}已生成，"
-        f"可登录下载并扫码验证电子印章；{pickup}",
+        title=title,
+        text=text,
         key=f"case-document:{document.pk}:ready",
     )
 
@@ -548,8 +553,16 @@ def render_due(*, limit: int | None = None) -> Counter[str]:
     """The backstop (`manage.py render_documents`): render `pending` and `failed` documents
     created more than a minute ago that have attempts left and that no worker holds (a
     failed attempt holds its document for the lease, which spaces the retries), oldest
-    first; returns how many ended in each state."""
+    first; returns how many ended in each state. A `pending` one out of attempts whose
+    last worker died is marked `failed` first."""
     now = timezone.now()
+    # A worker killed while it held a document (out of memory, a deploy) used the attempt
+    # and left the row `pending`: once its lease is over with no attempt left, it has
+    # failed, where staff see it and the centre admin may retry it.
+    with transaction.atomic():
+        CaseDocument.objects.filter(
+            state=DocumentState.PENDING, attempts__gte=max_attempts(), attempted_at__lt=now - LEASE
+        ).update(state=DocumentState.FAILED, error=INTERRUPTED)
     due = (
         CaseDocument.objects.filter(
             state__in=OPEN_STATES, created_at__lt=now - BACKSTOP_DELAY, attempts__lt=max_attempts()
@@ -592,6 +605,12 @@ def retry_document(
 
 
 # --- reading and serving ----------------------------------------------------------------------
+
+
+def all_documents_of(case: Case) -> list[CaseDocument]:
+    """Every document of the case, in any state, oldest first, for staff: one being
+    rendered or one that failed is theirs to know of. The caller has checked access."""
+    return list(CaseDocument.objects.filter(case_id=case.pk).order_by("created_at", "pk"))
 
 
 def documents_of(case: Case) -> list[CaseDocument]:
@@ -697,6 +716,7 @@ def open_document(
 VALID_REASON = "验证通过：文件自加盖电子印章以来未被改动，签章有效。"
 FILE_MISSING = "验证失败：存档的决定书文件缺失，请联系作出决定的机关。"
 NOT_THE_FILE = "验证失败：文件与加盖电子印章的决定书不一致，可能已被改动或并非该决定书。"
+NOT_THE_ISSUER = "验证失败：签章所用的印章不属于作出决定的机关。"
 
 
 @dataclass(frozen=True)
@@ -743,6 +763,10 @@ def check_seal(document: CaseDocument, data: bytes | None = None) -> SealCheck:
         return SealCheck(False, NOT_THE_FILE, digest, result)
     if not result.valid:
         return SealCheck(False, f"验证失败：{result.reason}", digest, result)
+    # A valid signature vouches only for the seal that made it: it must be the deciding
+    # department's, or any department's key could stamp another's decision.
+    if result.department_code != document.case.department.code:
+        return SealCheck(False, NOT_THE_ISSUER, digest, result)
     reason = VALID_REASON
     if result.seal_retired_at is not None:
         retired_on = timezone.localdate(result.seal_retired_at)

@@ -573,12 +573,17 @@ def do_decide(
         return locked
 
 
-def _result_on_its_way(case: Case) -> bool:
-    """The sealed decision is rendered, or being rendered by the worker (it is pushed to the
-    applicant once ready): online delivery hands the applicant that file (乌海规范第十六条:
-    办事结果电子化后推送). Not when it failed, say for want of a seal."""
-    on_its_way = (DocumentState.PENDING, DocumentState.READY)
-    return case.documents.filter(kind__in=SEALED_KINDS, state__in=on_its_way).exists()
+def _online_delivery_problem(case: Case) -> str:
+    """Why the result cannot be delivered online yet, or "". Online delivery hands the
+    applicant the sealed decision (乌海规范第十六条: 办事结果电子化后推送), so that file must
+    exist: rendered and sealed, not merely on its way (a rendering may yet fail, say for
+    want of a seal)."""
+    states = set(case.documents.filter(kind__in=SEALED_KINDS).values_list("state", flat=True))
+    if DocumentState.READY in states:
+        return ""
+    if DocumentState.FAILED in states:
+        return "决定书生成失败，不能网上送达；请先重新生成决定书，或选择其他送达方式。"
+    return "决定书尚未生成并加盖电子印章，暂不能网上送达；请稍后再试，或选择其他送达方式。"
 
 
 def do_complete(
@@ -606,11 +611,9 @@ def do_complete(
             problems["tracking_no"] = [f"快递单号不能超过 {TRACKING_NO_MAX_LENGTH} 个字符。"]
         if problems:
             raise InvalidInput(fields=problems)
-        if delivery == Delivery.ONLINE and not _result_on_its_way(locked):
-            raise Conflict(
-                "决定书生成失败，不能网上送达；请先重新生成决定书，或选择其他送达方式。",
-                code="decision_not_ready",
-            )
+        not_yet = _online_delivery_problem(locked) if delivery == Delivery.ONLINE else ""
+        if not_yet:
+            raise Conflict(not_yet, code="decision_not_ready")
         locked.delivery = delivery
         locked.tracking_no = number
         locked.closed_at = timezone.now()

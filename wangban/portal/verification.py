@@ -78,7 +78,8 @@ def _facts(document: CaseDocument) -> dict[str, Any]:
         "department": facts.get("issuer") or document.case.department.name,
         "decided_on": chinese_date(facts.get("decided_on")),
         "applicant": mask_name(str((facts.get("applicant") or {}).get("name", ""))),
-        "seal_name": document.seal_name,
+        # The name of the seal whose key signed, not the one written on the row.
+        "seal_name": seal.name if seal is not None else document.seal_name,
         "key_id": document.seal_key_id,
         "digest": document.seal_digest,
         # For checking with OpenSSL (docs/seals.md §5): public, like the document itself.

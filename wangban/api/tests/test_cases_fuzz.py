@@ -70,7 +70,7 @@ def test_the_case_endpoints_answer_as_documented_on_real_cases(city: City) -> No
         review.do_suspend(stages["stop"], actor=staff.handler, procedure="hearing", reason="听证")
         for case in (stages["end"], stages["done"]):
             review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合")
-        review.do_complete(stages["done"], actor=staff.clerk, delivery="online")
+        review.do_complete(stages["done"], actor=staff.clerk, delivery="pickup")
         ids.extend(case.pk for case in stages.values())
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     operations = [

@@ -54,6 +54,7 @@ from wangban.cases.models import (
 )
 from wangban.cases.queues import repeat_correction_notices
 from wangban.catalog.demo import load_catalog
+from wangban.certificates.demo import load_seals
 from wangban.conftest import restore_migration_data
 from wangban.core.demo import DEMO_LOADERS
 from wangban.notify.models import Message, SiteMessage
@@ -230,6 +231,7 @@ def loaded_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
         restore_migration_data()
         load_accounts()
         load_catalog()
+        load_seals()
         yield load_demo_cases()
         transaction.set_rollback(True)
 

@@ -152,6 +152,7 @@ def test_the_lights_are_the_same_on_any_day(today: date) -> None:
         restore_migration_data()
         load_accounts()
         load_catalog()
+        load_seals()
         load_demo_cases()
         assert timezone.localdate() == today
         overdue = review_case(TAXI_DRIVER, "wangwu")

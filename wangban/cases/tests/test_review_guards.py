@@ -77,13 +77,23 @@ def test_a_step_is_not_handed_to_the_applicant_side(city: City, staff: Staff) ->
     assert trace(case) == before
 
 
-def test_online_delivery_needs_a_decision_that_did_not_fail(city: City, staff: Staff) -> None:
+def test_online_delivery_needs_the_sealed_decision(city: City, staff: Staff) -> None:
     case = decided_case(city, staff)  # the department has no seal yet
+    before = trace(case)
+    # Still being rendered: it may yet fail, so nothing can be pushed yet.
+    assert decision_of(case).state == "pending"
+    with pytest.raises(Conflict) as refused, on(at(2026, 10, 12, 10, 0)):
+        review.do_complete(case, actor=staff.clerk, delivery="online")
+    assert refused.value.code == "decision_not_ready"
+    assert "尚未生成" in refused.value.message
+    assert trace(case) == before
+    # Failed (no seal): refused, saying so.
     assert render_document(decision_of(case).pk) == "failed"
     before = trace(case)
     with pytest.raises(Conflict) as refused, on(at(2026, 10, 12, 10, 0)):
         review.do_complete(case, actor=staff.clerk, delivery="online")
     assert refused.value.code == "decision_not_ready"
+    assert "生成失败" in refused.value.message
     assert trace(case) == before
     # Sealed once the seal exists: then it is delivered online.
     transport_seal(city)

@@ -32,7 +32,7 @@ from wangban.accounts.roles import user_has_role
 from wangban.cases import actions, queues, review
 from wangban.cases.access import NOT_FOUND_MESSAGE, access_case, is_queue_clerk, may_act
 from wangban.cases.choices import CaseAction, CaseState, Channel, DecisionOutcome
-from wangban.cases.documents import documents_of
+from wangban.cases.documents import all_documents_of
 from wangban.cases.identity import do_reveal_applicant_id_number
 from wangban.cases.models import Case
 from wangban.cases.queries import timeline
@@ -263,7 +263,7 @@ def _case_context(
         "upload_types": UPLOAD_TYPES,
         "upload_hint": MATERIAL_HINT,
         "replaced_materials": list(case.replaced_materials.order_by("replaced_at", "pk")),
-        "documents": list(documents_of(case)),
+        "documents": all_documents_of(case),
         "notices": list(case.correction_notices.order_by("issued_at", "pk")),
         "events": list(timeline(case).select_related("actor")),
         "buttons": present.action_buttons(case, present.allowed_actions(case, user, at)),
