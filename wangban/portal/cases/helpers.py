@@ -17,10 +17,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from wangban.cases import access, queries
-from wangban.cases.choices import TRANSITIONS, CaseState
+from wangban.cases import access, queries, schedule
+from wangban.cases.choices import TRANSITIONS, CaseState, Light, StopKind
 from wangban.cases.documents import documents_of
 from wangban.cases.models import Case, CaseMaterial, CorrectionNotice
+from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.formschema import NON_FIELD
 from wangban.catalog.models import CatalogFile, Material
 from wangban.catalog.queries import file_to_api
@@ -144,8 +145,47 @@ def key_facts(case: Case, today: date) -> list[Fact]:
     if case.accepted_on:
         text = day(case.accepted_on) + ("（依法视为受理）" if case.deemed_accepted else "")
         facts.append(Fact("受理日期", text))
+    if schedule.has_open_clock(case):
+        facts.extend(_clock_facts(case, today))
     if case.closed_at:
         facts.append(Fact("结束日期", day(timezone.localdate(case.closed_at))))
+    return facts
+
+
+#: What each light tells the applicant (大安办法第三十一条 绿灯正常、蓝灯预警、红灯超期).
+LIGHT_TEXT = {
+    Light.GREEN: "绿灯：正常办理中",
+    Light.BLUE: "蓝灯：即将到达承诺办结日期",
+    Light.RED: "红灯：已超过承诺办结日期",
+}
+
+
+def _clock_facts(case: Case, today: date) -> list[Fact]:
+    """The approval clock of a case under review, as the workbench shows it to staff: the
+    due dates and the light while it runs; while stopped, why and what is left."""
+    remaining = schedule.remaining_working_days(case, today)
+    if not case.clock_running:
+        stop = schedule.open_stop(case)
+        if stop is not None and stop.kind == StopKind.CORRECTION:
+            why = "等待补正材料"
+        else:
+            procedures = dict(SpecialProcedure.choices)
+            why = procedures.get(stop.procedure, "特别程序") if stop is not None else "特别程序"
+        facts = [Fact("办理时限", f"暂停计算（{why}），恢复后重新计算办结日期", emphasis=True)]
+        if remaining is not None:
+            facts.append(Fact("剩余办理时间", f"恢复计时后还有 {remaining} 个工作日"))
+        return facts
+    facts = [Fact("承诺办结日期", day(case.due_date), emphasis=True)]
+    if case.legal_due_date:
+        facts.append(Fact("法定办结日期", day(case.legal_due_date)))
+    if remaining is not None:
+        left = f"{remaining} 个工作日" if remaining >= 0 else f"已超期 {-remaining} 个工作日"
+        facts.append(Fact("剩余办理时间", left))
+    light = schedule.case_light(case, today)
+    if light:
+        facts.append(Fact("办理时限状态", LIGHT_TEXT[Light(light)]))
+    if case.extension_days:
+        facts.append(Fact("已延长", f"{case.extension_days} 个工作日"))
     return facts
 
 

@@ -1,0 +1,71 @@
+"""The approval clock on the applicant's case page (issue 8: 'Applicant: the timeline with
+every event, due date and light'). On the 2026 calendar: accepted Thu 09-24 with P = 15
+(due Thu 10-22, blue from Mon 10-19)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from wangban.cases import review
+from wangban.cases.tests.helpers import at
+from wangban.cases.tests.review_helpers import accepted_case, on, review_item, review_staff
+from wangban.conftest import City
+
+pytestmark = pytest.mark.django_db
+
+
+def page_text(city: City, case_id: str) -> str:
+    """The page's text as the applicant reads it now (in a new session: sessions expire)."""
+    client = Client()
+    client.force_login(city.applicant)
+    html = client.get(f"/cases/{case_id}/").content.decode()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_case_page_shows_the_due_dates_remaining_days_and_light(city: City) -> None:
+    review_item(city)
+    case = accepted_case(city, review_staff(city))
+    with on(at(2026, 9, 25, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "承诺办结日期 2026年10月22日" in text
+    assert "剩余办理时间 15 个工作日" in text  # 09-25 is a holiday (中秋节)
+    assert "办理时限状态 绿灯：正常办理中" in text
+    assert "法定办结日期" in text
+    with on(at(2026, 10, 20, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "剩余办理时间 2 个工作日" in text
+    assert "蓝灯：即将到达承诺办结日期" in text
+    with on(at(2026, 10, 26, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "剩余办理时间 已超期 2 个工作日" in text
+    assert "红灯：已超过承诺办结日期" in text
+
+
+def test_a_stopped_clock_says_why_and_what_is_left(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 29, 10, 0)):  # only 09-28 counted (09-25 is 中秋节): 14 left
+        review.do_suspend(case, actor=staff.handler, procedure="hearing", reason="依法举行听证")
+    with on(at(2026, 10, 12, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "办理时限 暂停计算（听证），恢复后重新计算办结日期" in text
+    assert "恢复计时后还有 14 个工作日" in text
+    assert "承诺办结日期" not in text
+
+
+def test_no_clock_before_acceptance_or_after_the_decision(city: City) -> None:
+    from wangban.cases.tests.review_helpers import last_step_case
+
+    review_item(city)
+    staff = review_staff(city)
+    case = last_step_case(city, staff)
+    with on(at(2026, 9, 25, 10, 0)):
+        review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合条件")
+    with on(at(2026, 9, 28, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "承诺办结日期" not in text
+    assert "办理时限状态" not in text
