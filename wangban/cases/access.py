@@ -21,7 +21,6 @@ the user may not see is 404; one they may see but not change is 403 (API.md).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -216,25 +215,40 @@ def may_change_materials(case: Case, user: Any, *, paper: bool = False) -> bool:
     return case.channel == Channel.WINDOW and is_queue_clerk(case, user)
 
 
-def _case_by_id(case_id: str, *, for_write: bool = False) -> QuerySet[Case]:
+def _case_by_id(case_id: str) -> QuerySet[Case]:
     """The case with what every case page and answer shows of it."""
-    queryset = Case.objects.select_related(
-        "item",
-        "version",
-        "department",
-        "accepting_department",
-        "on_behalf_of",
-        "applicant",
-        "current_step__department",
+    return (
+        Case.objects.select_related(
+            "item",
+            "version",
+            "department",
+            "accepting_department",
+            "on_behalf_of",
+            "applicant",
+            "current_step__department",
+        )
+        .filter(pk=case_id)
+        .order_by()
     )
-    if for_write:
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset.filter(pk=case_id).order_by()
+
+
+def _case_row_lock(case_id: str) -> QuerySet[Case]:
+    """The case's row alone, locked. Locked apart from the read that follows: a locking read
+    that joins the current step and waits for another action's lock gets the case's new row
+    but the step it joined before the wait (PostgreSQL re-checks only the locked row), so
+    the checks would run on a step that has moved on."""
+    return Case.objects.select_for_update().filter(pk=case_id).only("pk").order_by()
 
 
 # Every case request reads its case so: compiled once (wangban/core/prepared.py).
+def lock_cases(ids: list[str]) -> None:
+    """Lock the rows of the cases `ids` (in order of id, as every locker does), alone: read
+    them with their current step afterwards (`_case_row_lock` says why)."""
+    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
 _READ_CASE = Prepared(_case_by_id, "str")
-_LOCK_CASE = Prepared(partial(_case_by_id, for_write=True), "str")
+_LOCK_CASE = Prepared(_case_row_lock, "str")
 
 
 #: The length of `Case.id`.
@@ -250,7 +264,9 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     # An id no case can have (too long, or with a NUL that PostgreSQL cannot compare) is
     # not looked up: it is not found, as from every other page and endpoint.
     possible = len(case_id) <= MAX_CASE_ID_LENGTH and "\x00" not in case_id
-    case = (_LOCK_CASE if for_write else _READ_CASE).first(case_id) if possible else None
+    if possible and for_write:
+        possible = _LOCK_CASE.first(case_id) is not None
+    case = _READ_CASE.first(case_id) if possible else None
     if case is None or not can_see_case(case, user):
         raise NotFound(NOT_FOUND_MESSAGE, code="case_not_found")
     if for_write and not (

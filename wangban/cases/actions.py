@@ -58,7 +58,6 @@ from wangban.cases.choices import (
 )
 from wangban.cases.documents import issue_documents
 from wangban.cases.models import (
-    SYSTEM_ACTOR,
     Case,
     CaseEvent,
     CaseMaterial,
@@ -66,6 +65,7 @@ from wangban.cases.models import (
     MaterialRecord,
     ReceiptCounter,
     ReplacedMaterial,
+    actor_name,
 )
 from wangban.cases.notifications import tell_applicant
 from wangban.catalog import frozen
@@ -126,12 +126,6 @@ def _case_id(case: Case | str) -> str:
     return case.pk if isinstance(case, Case) else str(case)
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is None:
-        return SYSTEM_ACTOR
-    return str(actor.get_full_name() or actor.get_username())
-
-
 def _audit_channel(case: Case, actor: Any) -> str | None:
     """`system` for the system, `window` for a clerk at a window case; else from the request."""
     if actor is None:
@@ -170,7 +164,7 @@ def _finish(
         case=case,
         at=timezone.now(),
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -448,7 +442,7 @@ def do_create_case(
             case=case,
             at=timezone.now(),
             actor=actor,
-            actor_name=_actor_name(actor),
+            actor_name=actor_name(actor),
             action=CaseAction.CREATE,
             from_state="",
             to_state=case.state,
@@ -765,7 +759,7 @@ def do_request_correction(
             issued_at=now,
             issued_on=today,
             handler=actor,
-            handler_name=_actor_name(actor),
+            handler_name=actor_name(actor),
             items=cleaned,
             answer_due_on=due,
             is_repeat=earlier,

@@ -6,6 +6,7 @@ Written only through `wangban.cases.actions` (DESIGN.md §4: actions own every w
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -28,6 +29,16 @@ from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.models import ItemVersion, ServiceItem, WorkflowStep
 
 SYSTEM_ACTOR = "系统"
+#: The length of the columns that keep who acted, as they were named then.
+ACTOR_NAME_LENGTH = 150
+
+
+def actor_name(actor: Any) -> str:
+    """Who acted, as the records keep it: the system, or the person's full name (at most
+    the column's length: Django's first and last names may make 301 characters)."""
+    if actor is None:
+        return SYSTEM_ACTOR
+    return str(actor.get_full_name() or actor.get_username())[:ACTOR_NAME_LENGTH]
 
 
 def new_case_id() -> str:
@@ -283,7 +294,7 @@ class CaseEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_name = models.CharField("操作人姓名", max_length=150)
+    actor_name = models.CharField("操作人姓名", max_length=ACTOR_NAME_LENGTH)
     action = models.CharField("操作", max_length=24, choices=CaseAction.choices)
     from_state = models.CharField("原状态", max_length=24, choices=CaseState.choices, blank=True)
     to_state = models.CharField("新状态", max_length=24, choices=CaseState.choices)
@@ -311,7 +322,7 @@ class CorrectionNotice(models.Model):
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
     )
-    handler_name = models.CharField("经办人姓名", max_length=150)
+    handler_name = models.CharField("经办人姓名", max_length=ACTOR_NAME_LENGTH)
     # [{"material_code", "material_name", "reason"}], in the item's material order.
     items = models.JSONField("补正内容")
     answer_due_on = models.DateField("补正期限")
@@ -478,7 +489,7 @@ class CaseStep(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_name = models.CharField("办理人姓名", max_length=150, blank=True)
+    actor_name = models.CharField("办理人姓名", max_length=ACTOR_NAME_LENGTH, blank=True)
 
     class Meta:
         verbose_name = "办件环节"
@@ -567,7 +578,7 @@ class CaseExtension(models.Model):
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="批准人", on_delete=models.PROTECT, related_name="+"
     )
-    approver_name = models.CharField("批准人姓名", max_length=150)
+    approver_name = models.CharField("批准人姓名", max_length=ACTOR_NAME_LENGTH)
     statutory_limit = models.PositiveSmallIntegerField("法定可延长工作日")
     exceeds_statutory = models.BooleanField("超出法定延长期限（违规）", default=False)
 

@@ -39,7 +39,6 @@ from wangban.cases.access import (
     require_may_act,
 )
 from wangban.cases.actions import (
-    _actor_name,
     _audit_channel,
     _finish,
     _require_text,
@@ -59,7 +58,7 @@ from wangban.cases.choices import (
     check_transition,
 )
 from wangban.cases.documents import SEALED_KINDS
-from wangban.cases.models import Case, CaseEvent, CaseStep, CorrectionNotice
+from wangban.cases.models import Case, CaseEvent, CaseStep, CorrectionNotice, actor_name
 from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.models import WorkflowStep
 from wangban.core.errors import Conflict, InvalidInput
@@ -470,7 +469,7 @@ def resubmit_during_review(
         case=case,
         at=now,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         action=CaseAction.RESUBMIT,
         from_state=from_state,
         to_state=case.state,

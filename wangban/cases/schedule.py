@@ -39,6 +39,7 @@ from wangban.accounts.choices import Role
 from wangban.audit.actions import record
 from wangban.audit.choices import Channel as AuditChannel
 from wangban.cases import clock, notifications
+from wangban.cases.access import lock_cases
 from wangban.cases.choices import (
     CLOCK_STATES,
     CaseAction,
@@ -56,6 +57,7 @@ from wangban.cases.models import (
     CaseStep,
     ClockStop,
     CorrectionNotice,
+    actor_name,
 )
 from wangban.catalog import frozen
 from wangban.catalog.choices import Assignment
@@ -360,12 +362,6 @@ def remaining_working_days(
 # --- steps ---------------------------------------------------------------------------------
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is None:
-        return SYSTEM_ACTOR
-    return str(actor.get_full_name() or actor.get_username())
-
-
 def workflow(case: Case) -> list[WorkflowStep]:
     """The steps of the case's version, in order (kept by the process: `catalog.frozen`)."""
     return frozen.steps(case.version)
@@ -436,7 +432,7 @@ def close_step(
     step.outcome = outcome
     step.opinion = opinion
     step.actor = actor
-    step.actor_name = _actor_name(actor)
+    step.actor_name = actor_name(actor)
     fields = ["finished_at", "outcome", "opinion", "actor", "actor_name"]
     if outcome != StepOutcome.CLOSED:
         cal = cal if cal is not None else current_calendar(case)
@@ -581,7 +577,7 @@ def add_extension(
         working_days=working_days,
         reason=reason,
         approver=actor,
-        approver_name=_actor_name(actor),
+        approver_name=actor_name(actor),
         statutory_limit=limit,
         exceeds_statutory=total > limit,
     )
@@ -673,9 +669,9 @@ def reschedule_after_holiday_change(
     today = timezone.localdate()
     moved: list[str] = []
     for start in range(0, len(ids), chunk):
+        lock_cases(ids[start : start + chunk])
         cases = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("version", "current_step", "applicant", "department")
+            Case.objects.select_related("version", "current_step", "applicant", "department")
             .prefetch_related("clock_stops", "extensions")
             .filter(pk__in=ids[start : start + chunk])
             .order_by("pk")
@@ -828,9 +824,9 @@ def recompute_open_clocks() -> list[str]:
     moved: list[str] = []
     for case_id in ids:
         with transaction.atomic():
+            lock_cases([case_id])
             case = (
-                Case.objects.select_for_update(of=("self",))
-                .select_related("version", "current_step", "applicant", "department")
+                Case.objects.select_related("version", "current_step", "applicant", "department")
                 .filter(pk=case_id)
                 .first()
             )
