@@ -1018,6 +1018,9 @@ UNREADABLE = (
 def _answer_named(request: HttpRequest) -> Any:
     try:
         if request.content_type == "multipart/form-data":
+            # The body read whole first: the form is then parsed from it, so a form that
+            # fails to parse (too many fields) leaves it for the view's own refusal.
+            request.body  # noqa: B018
             return request.POST.get("action")
         if request.content_type == "application/json":
             body = json.loads(request.body)

@@ -182,7 +182,8 @@ def positive_integer(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+    # At most 18 digits: beyond, no page exists, and Python refuses to read over 4,300.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
         message = f"{name} 应为正整数。"
         raise InvalidInput(message, fields={name: [message]})
     return int(raw)

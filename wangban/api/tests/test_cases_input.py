@@ -353,3 +353,32 @@ def test_an_unknown_case_is_404_whatever_the_body(city: City) -> None:
     for path in ("transitions", "materials"):
         response = client.post(f"/api/v1/cases/{'f' * 20}/{path}", [], format="json")
         assert response.status_code == 404, path
+
+
+@pytest.mark.parametrize("name", ["page", "page_size"])
+@pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/items"])
+def test_a_page_number_of_thousands_of_digits_is_400(city: City, name: str, path: str) -> None:
+    client = client_for(applicant())
+    client.raise_request_exception = False
+    response = client.get(f"{path}?{name}=" + "9" * 5000)
+    assert response.status_code == 400
+    assert error(response)["fields"][name] == [f"{name} 应为正整数。"]
+
+
+def test_a_multipart_transition_with_too_many_fields_is_400(city: City) -> None:
+    from django.test.client import BOUNDARY, encode_multipart
+
+    item(city)
+    with time_machine.travel(ACCEPTED_AT, tick=False):
+        case = submitted_case(city)
+    data = {"action": "withdraw", "reason": "不办了", **{f"f{i}": "x" for i in range(6000)}}
+    client = client_for(city.applicant)
+    client.raise_request_exception = False
+    with unchanged(case):
+        response = client.post(
+            f"/api/v1/cases/{case.pk}/transitions",
+            encode_multipart(BOUNDARY, data),
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        )
+    assert response.status_code == 400
+    assert error(response)["code"] == "malformed_request"
