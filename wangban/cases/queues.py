@@ -57,7 +57,7 @@ from wangban.accounts.choices import Role
 from wangban.accounts.models import Department, LegalPerson, User
 from wangban.accounts.roles import departments_where, user_roles
 from wangban.cases import clock
-from wangban.cases.access import cases_visible_to
+from wangban.cases.access import cases_at_work, cases_visible_to
 from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
 from wangban.cases.models import Case, CaseStep, CorrectionNotice
@@ -308,7 +308,7 @@ def deemed_accepted_cases(user: Any) -> QuerySet[Case]:
     """Cases accepted by law because nobody answered in time (视为受理, 行政许可法第三十二条),
     as far as `user` may see them (supervisors: all; clerks: their queue's), newest first."""
     return (
-        cases_visible_to(user)
+        cases_at_work(user)
         .filter(deemed_accepted=True)
         .select_related("item", "version", "department", "accepting_department", "applicant")
         .order_by("-accepted_on", "-pk")
@@ -322,7 +322,7 @@ def repeat_correction_notices(user: Any) -> QuerySet[CorrectionNotice]:
     the cases (supervisors: all; clerks: their queue's), newest first."""
     return (
         CorrectionNotice.objects.filter(
-            is_repeat=True, case__in=cases_visible_to(user).order_by().values("pk")
+            is_repeat=True, case__in=cases_at_work(user).order_by().values("pk")
         )
         .select_related("case__version", "case__department", "case__accepting_department")
         .order_by("-issued_at", "-pk")
@@ -421,8 +421,9 @@ def find_legal_person(text: str) -> LegalPerson | None:
 # - `due_soon` 即将到期 (blue) and `overdue` 已超期 (red): the case's light today.
 # - `done` 已办结: decided or completed.
 #
-# The scope is what `cases_visible_to` gives the user, narrowed to accepted cases: for a
-# reviewer their department's cases and those that reached their department's steps.
+# The scope is what `cases_at_work` gives the user (what they see as staff, not their own
+# applications), narrowed to accepted cases: for a reviewer their department's cases and
+# those that reached their department's steps.
 # Lights are `queries.with_light` and `queries.with_step_light`, with today passed in.
 
 TODO = "todo"
@@ -493,8 +494,9 @@ def review_tab_filter(tab: str, user: Any, today: date) -> Q:
 
 
 def review_scope(user: Any) -> QuerySet[Case]:
-    """Every case of the user's review queues, in any tab: what they may see, accepted."""
-    return cases_visible_to(user).filter(accepted_on__isnull=False)
+    """Every case of the user's review queues, in any tab: what they see as staff (not
+    their own applications), accepted."""
+    return cases_at_work(user).filter(accepted_on__isnull=False)
 
 
 @dataclass(frozen=True)

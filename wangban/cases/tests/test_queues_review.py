@@ -215,3 +215,26 @@ def test_the_open_clock_condition_writes_its_states_into_the_sql() -> None:
     assert "in_review" not in [str(param) for param in params]
     with pytest.raises(ValueError, match="plain code"):
         among_constants("state", ["in_review'; DROP TABLE cases_case; --"])
+
+
+def test_a_reviewer_s_own_application_elsewhere_is_not_in_their_queues(city: City) -> None:
+    from wangban.cases import actions
+    from wangban.cases.tests.helpers import submitted_case
+    from wangban.conftest import with_verified_identity
+
+    review_item(city)
+    staff = review_staff(city)
+    # A reviewer of the market department applies, as a citizen, for a transport item.
+    market_reviewer = with_verified_identity(
+        make_staff("market_reviewer", city.market, Role.REVIEWER), "11010519491231002X"
+    )
+    with on(ACCEPTED_AT):
+        case = submitted_case(city, actor=market_reviewer)
+        actions.do_accept(case, actor=staff.clerk)
+    # They see it, as its applicant, but it is no work of theirs.
+    assert case.pk in queues.cases_visible_to(market_reviewer).values_list("pk", flat=True)
+    assert queues.review_scope(market_reviewer).count() == 0
+    for tab in queues.REVIEW_TABS:
+        assert tab_of(market_reviewer, tab, date(2026, 10, 20)) == []
+    # The transport department's staff still have it.
+    assert tab_of(staff.reviewer, queues.TODO, date(2026, 10, 20)) == [case.pk]
