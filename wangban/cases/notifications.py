@@ -14,24 +14,41 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from wangban.accounts.models import Person
+from wangban.cases.access import is_applicant_side
 from wangban.cases.models import Case
 from wangban.notify.actions import enqueue_messages, outbox_message, site_message
 from wangban.notify.choices import MessageChannel
 
 
-def applicant_phone(case: Case) -> str:
+def _phone_of(user: Any) -> str:
     """The account's mobile number, else the verified person's."""
-    if case.applicant.phone:
-        return str(case.applicant.phone)
-    phones = Person.objects.filter(user_id=case.applicant_id).values_list("phone", flat=True)
+    if user.phone:
+        return str(user.phone)
+    phones = Person.objects.filter(user_id=user.pk).values_list("phone", flat=True)
     return str(phones.first() or "")
+
+
+def _applicant_still_acts(case: Case) -> bool:
+    """The applicant is still on the case's side: always for a personal case; for a legal
+    person's, while they own it or their agent grant for the item is in force. An agent
+    whose grant ended hears no more of the company's case (it is no longer theirs to see)."""
+    return case.on_behalf_of is None or is_applicant_side(case, case.applicant)
+
+
+def applicant_phone(case: Case) -> str:
+    """Where the case's text messages go: the applicant's phone while they act for the
+    case, else the legal person's owner's."""
+    if _applicant_still_acts(case):
+        return _phone_of(case.applicant)
+    owner = case.on_behalf_of.owner if case.on_behalf_of is not None else None
+    return _phone_of(owner) if owner is not None else ""
 
 
 def inbox_recipients(case: Case) -> list[Any]:
     """Whose inbox hears about the case: the applicant (who filed it, or for whom a clerk
-    registered it at a window) and, for a legal person's case, the legal person's own
-    account too."""
-    recipients = [case.applicant]
+    registered it at a window) while they act for it and, for a legal person's case, the
+    legal person's own account too."""
+    recipients = [case.applicant] if _applicant_still_acts(case) else []
     owner = case.on_behalf_of.owner if case.on_behalf_of is not None else None
     if owner is not None and owner.pk != case.applicant_id:
         recipients.append(owner)
