@@ -79,6 +79,7 @@ from wangban.certificates.queries import active_seal
 from wangban.certificates.sealing import VerificationResult, seal_document, verify_stamp
 from wangban.core import files, signing
 from wangban.core.errors import Conflict, DomainError, NotFound
+from wangban.core.links import public_url
 from wangban.core.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
@@ -297,7 +298,6 @@ def kinds_issued_by(action: str) -> list[Kind]:
 #: of 32 symbols are 100 random bits (`secrets`), so codes cannot be guessed or enumerated.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 20
-DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
 def new_verification_code() -> str:
@@ -307,8 +307,7 @@ def new_verification_code() -> str:
 def verification_url(code: str) -> str:
     """The absolute address of the public verification page (`portal:verify-document`),
     under WANGBAN_PUBLIC_URL (the portal's public origin), as printed in the QR code."""
-    base = str(getattr(settings, "WANGBAN_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL).rstrip("/")
-    return base + reverse("portal:verify-document", args=[code])
+    return public_url(reverse("portal:verify-document", args=[code]))
 
 
 def qr_data_uri(text: str) -> str:

@@ -31,6 +31,7 @@ from wangban.cases.models import Case
 from wangban.cases.notifications import tell_applicant
 from wangban.catalog.choices import ChangeEvent
 from wangban.catalog.models import ItemChange
+from wangban.core.links import public_url
 
 #: Cases whose applicant still waits for the item's procedure: drafts and every state
 #: before the decision that has not ended the case.
@@ -50,11 +51,13 @@ EVENT_TYPE = "case.item_changed"
 
 
 def item_link(code: str) -> str:
-    """The item's public page (`portal:item`), where the new version's guide is shown."""
+    """The item's public page (`portal:item`), where the new version's guide is shown, as a
+    full address: the text goes by SMS too."""
     try:
-        return reverse("portal:item", args=[code])
+        path = reverse("portal:item", args=[code])
     except NoReverseMatch:
-        return f"/items/{code}/"
+        path = f"/items/{code}/"
+    return public_url(path)
 
 
 def change_text(case: Case, change: ItemChange) -> tuple[str, str]:

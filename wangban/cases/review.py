@@ -331,6 +331,8 @@ def do_suspend(
             procedure=procedure,
         )
         label = SpecialProcedure(procedure).label
+        # "需进行其他" is no Chinese: the applicant is told of a special procedure.
+        doing = "需履行特别程序" if procedure == SpecialProcedure.OTHER else f"需进行{label}"
         event = _finish(
             locked,
             CaseAction.SUSPEND,
@@ -344,7 +346,7 @@ def do_suspend(
         schedule.tell_applicant(
             locked,
             event,
-            f"您申请的“{locked.version.name}”需进行{label}，办理时限暂停计算。原因：{text}",
+            f"您申请的“{locked.version.name}”{doing}，办理时限暂停计算。原因：{text}",
         )
         return locked
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -107,6 +108,12 @@ def expected(cases: list[Case], change: ItemChange) -> list[tuple[str, str]]:
 OPEN = ["draft", "submitted", "correction_requested", "in_review", "suspended"]
 
 
+@pytest.fixture(autouse=True)
+def _public_origin(settings: Any) -> None:
+    """The texts go by SMS: their link is a full address under the portal's origin."""
+    settings.WANGBAN_PUBLIC_URL = "https://zwfw.example.gov.cn/"
+
+
 def test_adjustment_tells_each_open_case_once_and_cases_keep_their_version(city: City) -> None:
     staff = review_staff(city)
     made = cases_in_every_state(city, staff)
@@ -124,13 +131,13 @@ def test_adjustment_tells_each_open_case_once_and_cases_keep_their_version(city:
     assert in_review.payload["text"] == (
         "您申请的“道路运输经营许可证核发”办事指南已于2026-09-28调整为第2版"
         "（办理条件、材料、时限或收费可能变化）。您的申请仍按提交时的第1版办理。"
-        f"详见/items/{CODE}/"
+        f"详见https://zwfw.example.gov.cn/items/{CODE}/"
     )
     draft = Message.objects.get(key=f"case-item-change:{made['draft'].pk}:{change.pk}:sms")
     assert draft.payload["text"] == (
         "您申请的“道路运输经营许可证核发”办事指南已于2026-09-28调整为第2版"
         "（办理条件、材料、时限或收费可能变化）。您的草稿仍按第1版填写，可照原样提交；"
-        f"如需按第2版申请，请撤回草稿后重新申请。详见/items/{CODE}/"
+        f"如需按第2版申请，请撤回草稿后重新申请。详见https://zwfw.example.gov.cn/items/{CODE}/"
     )
     site = Message.objects.get(
         key=f"case-item-change:{made['draft'].pk}:{change.pk}:site:{city.applicant.pk}"
@@ -175,7 +182,7 @@ def test_cancellation_tells_open_cases_that_they_continue(city: City) -> None:
     text = Message.objects.get(key=f"case-item-change:{made['suspended'].pk}:{change.pk}:sms")
     assert text.payload["text"] == (
         "您申请的“道路运输经营许可证核发”已于2026-09-28取消。"
-        f"您已提交的申请仍按第1版办理，如不再需要可撤回。详见/items/{CODE}/"
+        f"您已提交的申请仍按第1版办理，如不再需要可撤回。详见https://zwfw.example.gov.cn/items/{CODE}/"
     )
 
 

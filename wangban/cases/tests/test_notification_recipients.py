@@ -1,6 +1,6 @@
-"""Who hears of a legal person's case: the agent who filed it while their grant is in
-force, and the company's owner; an agent whose grant ended hears no more of it (it is no
-longer theirs to see), and its text messages go to the owner."""
+"""Who hears of a case and what they read. A legal person's case: the agent who filed it
+while their grant is in force, and the company's owner; an agent whose grant ended hears no
+more of it (it is no longer theirs to see), and its text messages go to the owner."""
 
 from __future__ import annotations
 
@@ -61,3 +61,17 @@ def test_an_agent_whose_grant_ended_is_told_no_more(city: City) -> None:
         review.do_suspend(case, actor=staff.reviewer, procedure="site_survey", reason="核查场地")
     # The owner's inbox and phone only.
     assert told("case.suspend") == {str(owner.pk), "13800130001"}
+
+
+def test_a_suspension_for_another_procedure_reads_as_chinese(city: City) -> None:
+    from wangban.cases.tests.review_helpers import accepted_case
+
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 29, 10, 0)):
+        review.do_suspend(case, actor=staff.reviewer, procedure="other", reason="等待公安部门协查")
+    message = Message.objects.get(event_type="case.suspend")  # the applicant has no phone
+    text = message.payload.get("body") or message.payload.get("text", "")
+    assert "需履行特别程序，办理时限暂停计算。原因：等待公安部门协查" in text
+    assert "需进行其他" not in text

@@ -170,10 +170,11 @@ def correct(request: HttpRequest, case_id: str) -> HttpResponse:
             return helpers.refused(
                 request, case, title="不能提交补正", message=error.message, status=error.status
             )
-        messages.success(
-            request,
-            f"补正材料已提交，我们将于{helpers.day(case.reply_due_on)}前答复是否受理。",
-        )
+        if case.accepted_on is not None:  # a correction asked during review
+            text = f"补正材料已提交，恢复审查，承诺办结日期为{helpers.day(case.due_date)}。"
+        else:
+            text = f"补正材料已提交，我们将于{helpers.day(case.reply_due_on)}前答复是否受理。"
+        messages.success(request, text)
         return redirect("portal:case", case_id=case.pk)
     result = attach_from_post(request, case, rows)
     if result.refusal is not None:

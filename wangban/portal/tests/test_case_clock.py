@@ -69,3 +69,36 @@ def test_no_clock_before_acceptance_or_after_the_decision(city: City) -> None:
         text = page_text(city, case.pk)
     assert "承诺办结日期" not in text
     assert "办理时限状态" not in text
+
+
+def test_a_correction_handed_in_during_review_confirms_the_new_due_date(city: City) -> None:
+    """DESIGN.md's worked example: stopped Tue 09-29, restarted Fri 10-09 → due Tue 10-27."""
+    from django.contrib.messages import get_messages
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wangban.cases import actions
+    from wangban.cases.tests.helpers import PDF, fresh
+
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 29, 10, 0)):
+        actions.do_request_correction(
+            case, actor=staff.handler, items=[{"material_code": "M02", "reason": "复印件不清晰"}]
+        )
+    client = Client()
+    with on(at(2026, 10, 9, 10, 0)):
+        client.force_login(city.applicant)
+        upload = SimpleUploadedFile("M02.pdf", PDF, content_type="application/pdf")
+        url = f"/cases/{case.pk}/correct/"
+        assert (
+            client.post(
+                url, {"action": "upload", "material_code": "M02", "file": upload}
+            ).status_code
+            == 302
+        )
+        response = client.post(url, {"action": "resubmit"})
+    assert response.status_code == 302
+    assert fresh(case).state == "in_review"
+    flash = [str(m) for m in get_messages(response.wsgi_request)]
+    assert flash[-1] == "补正材料已提交，恢复审查，承诺办结日期为2026年10月27日。"

@@ -777,10 +777,12 @@ def submit(request: HttpRequest, case_id: str) -> HttpResponse:
         return _form_errors(request, case, error)
     except DomainError as error:
         return _refused(request, case_id, error)
-    what = "申请已提交" if case.state == CaseState.DRAFT else "补正材料已提交"
-    messages.success(
-        request, f"{what}并已签收，请于 {done.reply_due_on:%Y-%m-%d} 前受理、补正或不予受理。"
-    )
+    if done.accepted_on is not None:  # a correction asked during review: back in review
+        text = f"补正材料已提交，恢复审查，承诺办结日期为 {done.due_date:%Y-%m-%d}。"
+    else:
+        what = "申请已提交" if case.state == CaseState.DRAFT else "补正材料已提交"
+        text = f"{what}并已签收，请于 {done.reply_due_on:%Y-%m-%d} 前受理、补正或不予受理。"
+    messages.success(request, text)
     return HttpResponseRedirect(_case_url(case_id))
 
 

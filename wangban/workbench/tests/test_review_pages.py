@@ -724,3 +724,38 @@ def test_the_handler_asks_for_a_correction_during_review(client: Client, city: C
     signed_in(client, staff.reviewer)
     _, html = get(client, QUEUE + "?tab=stopped", at(2026, 9, 30, 10, 0))
     assert [str(case.receipt_no) in row and "待补正" in row for row in rows_of(html)] == [True]
+
+
+def test_a_correction_handed_in_at_the_window_during_review_confirms_the_due_date(
+    client: Client, city: City
+) -> None:
+    from wangban.cases import actions
+    from wangban.cases.tests.helpers import FORM
+    from wangban.catalog.tests.helpers import CODE
+    from wangban.portal.tests.cases_world import pdf
+
+    staff = setup(city)
+    with on(at(2026, 9, 24, 10, 0)):
+        case = actions.do_create_case(
+            actor=staff.clerk,
+            item_code=CODE,
+            form=dict(FORM),
+            channel="window",
+            applicant=city.applicant,
+        )
+        for code in ("M01", "M02"):
+            actions.do_attach_material(case, actor=staff.clerk, material_code=code, upload=pdf())
+        actions.do_submit(case, actor=staff.clerk)
+        actions.do_accept(case, actor=staff.clerk)
+    with on(at(2026, 9, 29, 10, 0)):
+        actions.do_request_correction(
+            case, actor=staff.handler, items=[{"material_code": "M02", "reason": "复印件不清晰"}]
+        )
+    with on(at(2026, 10, 9, 10, 0)):
+        actions.do_attach_material(case, actor=staff.clerk, material_code="M02", upload=pdf())
+    signed_in(client, staff.clerk)
+    response = post(client, f"/workbench/cases/{case.pk}/submit/", {}, at(2026, 10, 9, 10, 0))
+    assert response.status_code == 302
+    with on(at(2026, 10, 9, 10, 1)):
+        html = client.get(response["Location"]).content.decode()
+    assert "补正材料已提交，恢复审查，承诺办结日期为 2026-10-27。" in text_of(html)
