@@ -176,17 +176,22 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10**9
 
 
+#: What a positive integer parameter of more than 18 digits counts as.
+LARGEST = 10**18
+
+
 def positive_integer(request: Request, name: str, default: int) -> int:
     """A positive integer query parameter. Anything else is refused rather than replaced by
     the default, so that a client's mistake does not pass for an answer."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    # At most 18 digits: beyond, no page exists, and Python refuses to read over 4,300.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
+    digits = raw.lstrip("0") if raw.isascii() and raw.isdigit() else ""
+    if not digits:
         message = f"{name} 应为正整数。"
         raise InvalidInput(message, fields={name: [message]})
-    return int(raw)
+    # Past 18 digits nothing is that many (and Python reads no more than 4,300 digits).
+    return int(digits) if len(digits) <= 18 else LARGEST
 
 
 def page_size(request: Request, default: int) -> int:

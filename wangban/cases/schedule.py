@@ -545,8 +545,9 @@ def notices_of_this_stage(case: Case) -> Any:
 
 def end_clock(case: Case, *, actor: Any, action: str) -> list[str]:
     """The case ends before a decision (withdrawn or terminated): an open stop ends, the open
-    step is closed, the clock no longer runs and has no light. Nothing for a case not
-    accepted. Returns the case's changed fields."""
+    step is closed, the clock no longer runs and has no light nor due dates (nothing is due
+    any more: lists sorted by due date put it last, as the API shows it). Nothing for a
+    case not accepted. Returns the case's changed fields."""
     if case.accepted_on is None:
         return []
     now = timezone.now()
@@ -559,7 +560,15 @@ def end_clock(case: Case, *, actor: Any, action: str) -> list[str]:
     case.current_step = None
     case.clock_running = False
     case.frozen_light = ""
-    return ["current_step", "clock_running", "frozen_light"]
+    case.due_date = case.legal_due_date = case.blue_on = None
+    return [
+        "current_step",
+        "clock_running",
+        "frozen_light",
+        "due_date",
+        "legal_due_date",
+        "blue_on",
+    ]
 
 
 def add_extension(

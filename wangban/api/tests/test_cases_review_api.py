@@ -535,3 +535,20 @@ def test_the_decision_pdf_is_downloaded_with_a_token(city: City) -> None:
     assert (response.status_code, error(response)["code"]) == (404, "document_not_found")
     assert Client().get(url).status_code == 401
     assert audited.count() == 3  # refusals download nothing
+
+
+def test_a_case_withdrawn_during_review_has_no_due_date_and_sorts_last(
+    city: City, staff: Staff
+) -> None:
+    from wangban.cases import actions
+    from wangban.cases.tests.helpers import fresh
+
+    withdrawn = accepted_case(city, staff)  # due 10-22
+    with on(ACTED_AT):
+        actions.do_withdraw(withdrawn, actor=city.applicant, reason="不再需要")
+    running = accepted_case(city, staff, at(2026, 10, 9, 10, 0))  # due later
+    with on(at(2026, 10, 12, 10, 0)):
+        body = client_for(city.applicant).get("/api/v1/cases?ordering=due_date").json()
+    rows = [(row["id"], row["due_date"]) for row in body["results"]]
+    assert rows == [(running.pk, str(fresh(running).due_date)), (withdrawn.pk, None)]
+    assert fresh(withdrawn).legal_due_date is None

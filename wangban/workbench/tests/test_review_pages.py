@@ -759,3 +759,19 @@ def test_a_correction_handed_in_at_the_window_during_review_confirms_the_due_dat
     with on(at(2026, 10, 9, 10, 1)):
         html = client.get(response["Location"]).content.decode()
     assert "补正材料已提交，恢复审查，承诺办结日期为 2026-10-27。" in text_of(html)
+
+
+def test_a_case_withdrawn_during_review_shows_no_due_dates(client: Client, city: City) -> None:
+    from wangban.cases import actions
+
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 28, 9, 0)):
+        actions.do_withdraw(case, actor=city.applicant, reason="不再需要")
+    signed_in(client, staff.handler)
+    status, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 29, 10, 0))
+    assert status == 200
+    assert "办件已撤回（2026-09-28），不再计时" in html
+    assert "2026-10-22" not in html
+    assert 'class="due-date"' not in html
+    assert "停止计时期间不计算" not in html
