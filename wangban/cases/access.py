@@ -35,6 +35,7 @@ from wangban.cases.choices import CLOCK_STATES, CaseAction, CaseState, Channel
 from wangban.cases.models import Case, CaseStep
 from wangban.catalog import frozen
 from wangban.catalog.models import ServiceItem
+from wangban.core.calendar import hold_calendar
 from wangban.core.errors import Forbidden, NotFound
 from wangban.core.prepared import Prepared
 
@@ -243,7 +244,9 @@ def _case_row_lock(case_id: str) -> QuerySet[Case]:
 # Every case request reads its case so: compiled once (wangban/core/prepared.py).
 def lock_cases(ids: list[str]) -> None:
     """Lock the rows of the cases `ids` (in order of id, as every locker does), alone: read
-    them with their current step afterwards (`_case_row_lock` says why)."""
+    them with their current step afterwards (`_case_row_lock` says why). The calendar is
+    held first (`hold_calendar`), as by every case writer."""
+    hold_calendar()
     list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
@@ -265,6 +268,7 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
     # not looked up: it is not found, as from every other page and endpoint.
     possible = len(case_id) <= MAX_CASE_ID_LENGTH and "\x00" not in case_id
     if possible and for_write:
+        hold_calendar()  # before the case: the order every case writer locks in
         possible = _LOCK_CASE.first(case_id) is not None
     case = _READ_CASE.first(case_id) if possible else None
     if case is None or not can_see_case(case, user):

@@ -44,6 +44,7 @@ from wangban.cases.access import (
     is_held,
     is_queue_clerk,
     lock_case,
+    lock_cases,
     may_act,
     may_change_materials,
     release,
@@ -1007,10 +1008,9 @@ def deemed_acceptance_due(case: Case, today: date) -> bool:
 def _deem_accept(case_id: str, today: date) -> bool:
     """Deem one case accepted if it is still due; True when it was."""
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("item", "version", "department", "applicant")
-            .get(pk=case_id)
+        lock_cases([case_id])
+        case = Case.objects.select_related("item", "version", "department", "applicant").get(
+            pk=case_id
         )
         if case.state != CaseState.SUBMITTED or case.received_on is None:
             return False

@@ -147,7 +147,7 @@ def do_approve_step(
             )
         text = _require_text(opinion, "opinion", "请填写审查意见。")
         now = timezone.now()
-        cal = schedule.current_calendar(locked)
+        cal = schedule.current_calendar()
         schedule.close_step(
             locked,
             current,
@@ -190,7 +190,7 @@ def do_return_step(
             raise Conflict(f"“{current.name}”之前没有可退回的环节。", code="no_previous_step")
         text = _require_text(reason, "reason", "请写明退回的理由。")
         now = timezone.now()
-        cal = schedule.current_calendar(locked)
+        cal = schedule.current_calendar()
         schedule.close_step(
             locked, current, actor=actor, now=now, outcome=StepOutcome.RETURN, opinion=text, cal=cal
         )

@@ -65,10 +65,8 @@ from wangban.catalog.models import ItemVersion, WorkflowStep
 from wangban.core.calendar import (
     WorkingCalendar,
     active_calendar,
-    invalidate_calendar_cache,
     working_days_between,
 )
-from wangban.core.models import HolidayCalendarVersion
 from wangban.core.prepared import Related
 
 #: The case fields `store_clock` writes.
@@ -158,35 +156,14 @@ def statutory_extension_limit(version: ItemVersion) -> int:
 
 # --- the calendar --------------------------------------------------------------------------
 
-_seen_version: int | None = None
 
-
-def current_calendar(case: Case | None = None) -> WorkingCalendar:
-    """The active calendar, made sure to include every holiday change committed so far.
-
-    A process checks its cached calendar only every few seconds (`active_calendar`). Called
-    after the case row is locked, this reads the calendar's version number and drops the
-    cache when it moved: a holiday change recomputes the open cases in its transaction,
-    waiting for any case an action holds locked, so an action that locks a case after such a
-    change committed must compute with the new rows, or it would store stale dates. Not for
-    the holiday change's own transaction, which passes `active_calendar()` itself.
-
-    Given the locked `case`, the number is read once for it: the calendar is kept on the
-    case for the rest of the action (a later action locks, and reads, afresh)."""
-    global _seen_version
-    kept = getattr(case, "_calendar", None)
-    if kept is not None:
-        return kept
-    version = (
-        HolidayCalendarVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
-    )
-    if version != _seen_version:
-        invalidate_calendar_cache()
-        _seen_version = version
-    calendar = active_calendar()
-    if case is not None:
-        case._calendar = calendar  # type: ignore[attr-defined]
-    return calendar
+def current_calendar() -> WorkingCalendar:
+    """The calendar an action counts with: the active one, which every case writer made the
+    latest committed version's before it locked its case (`calendar.hold_calendar`, called
+    by `access.access_case` and `access.lock_cases`); a holiday change waits for the action
+    or the action for the change, so no case is stored on a calendar replaced meanwhile. In
+    the holiday change's own transaction, the calendar with its new rows."""
+    return active_calendar()
 
 
 # --- from rows to the pure clock --------------------------------------------------------------
@@ -295,7 +272,7 @@ def store_clock(
     """Recompute the approval clock of an accepted case from its rows as it stands at the end
     of `today` (default: the local date) and set its stored fields; the current step's
     clock is saved too. Returns the case's field names for `update_fields`."""
-    cal = calendar if calendar is not None else current_calendar(case)
+    cal = calendar if calendar is not None else current_calendar()
     today = today or timezone.localdate()
     pure = case_clock(case)
     state = clock.clock_state(pure, today, cal)
@@ -381,7 +358,7 @@ def _new_step(
     case: Case, workflow_step: WorkflowStep, now: datetime, cal: WorkingCalendar | None = None
 ) -> CaseStep:
     """The visit `open_step` starts, not saved yet."""
-    cal = cal if cal is not None else current_calendar(case)
+    cal = cal if cal is not None else current_calendar()
     named = workflow_step.assignment == Assignment.PERSON
     step = CaseStep(
         case=case,
@@ -435,7 +412,7 @@ def close_step(
     step.actor_name = actor_name(actor)
     fields = ["finished_at", "outcome", "opinion", "actor", "actor_name"]
     if outcome != StepOutcome.CLOSED:
-        cal = cal if cal is not None else current_calendar(case)
+        cal = cal if cal is not None else current_calendar()
         _store_step_clock(step, _stops(case), timezone.localdate(now), cal)
         fields += STEP_CLOCK_FIELDS
     if step.pk is None:  # opened and closed at once: written once
@@ -450,7 +427,7 @@ def start_review(case: Case, actor: Any, now: datetime, *, accepting: bool = Tru
     by the acceptance itself and recorded as such. Returns the case's changed fields.
     `accepting=False` for a case accepted before review steps existed (`recompute_open_clocks`),
     which may have stopped or extended its clock already."""
-    cal = current_calendar(case)
+    cal = current_calendar()
     if accepting:  # nothing stops or extends a clock before it starts
         STOPS.keep(case, [])
         EXTENSIONS.keep(case, [])
@@ -843,7 +820,7 @@ def recompute_open_clocks() -> list[str]:
                 continue
             if not case.steps.exists() and case.state == CaseState.IN_REVIEW:
                 case.save(update_fields=start_review(case, None, timezone.now(), accepting=False))
-            cal = current_calendar(case)
+            cal = current_calendar()
             if _reschedule(case, timezone.localdate(), cal, None, note="重新计算办结期限。"):
                 moved.append(case.pk)
     return moved

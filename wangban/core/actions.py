@@ -17,6 +17,7 @@ from wangban.core.calendar import (
     KINDS,
     HolidayEntry,
     calendar_from_database,
+    ensure_version_row,
     mark_calendar_changed,
 )
 from wangban.core.errors import Conflict, InvalidInput
@@ -76,12 +77,17 @@ def _validate(rows: list[HolidayEntry], delete: list[date]) -> None:
 
 
 def _bump_version() -> None:
-    """Increment the calendar version (row pk 1), creating the row on first use. The
-    UPDATE also locks the row until commit, so concurrent holiday changes queue."""
-    if not HolidayCalendarVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        _, created = HolidayCalendarVersion.objects.get_or_create(pk=1, defaults={"version": 1})
-        if not created:  # another transaction created it in between
-            HolidayCalendarVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    """Increment the calendar version (row pk 1, held since `_lock_version`)."""
+    HolidayCalendarVersion.objects.filter(pk=1).update(version=F("version") + 1)
+
+
+def _lock_version() -> None:
+    """Hold the calendar's version row from the start of a change: case actions in progress
+    (`calendar.hold_calendar`) finish first and new ones wait for the commit, so every case
+    is either counted before the change and recounted by it, or counted after it; and two
+    changes run one after the other, each reading the calendar the other left."""
+    ensure_version_row()
+    HolidayCalendarVersion.objects.select_for_update().get(pk=1)
 
 
 def do_change_holidays(
@@ -110,6 +116,7 @@ def do_change_holidays(
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
 
     with transaction.atomic():
+        _lock_version()
         replaced = calendar_from_database()  # the deadlines counted on it are recounted
         wanted = {entry.date: entry for entry in rows}
         existing = {

@@ -414,6 +414,57 @@ def active_calendar() -> WorkingCalendar:
         return calendar
 
 
+def ensure_version_row() -> None:
+    """Make the calendar's version row (pk 1) if it is missing (a migration makes it; a
+    database emptied since has none)."""
+    from django.db import IntegrityError, transaction
+
+    from wangban.core.models import HolidayCalendarVersion
+
+    if HolidayCalendarVersion.objects.filter(pk=1).exists():
+        return
+    try:
+        with transaction.atomic():
+            HolidayCalendarVersion.objects.create(pk=1, version=0)
+    except IntegrityError:  # made by another transaction in between
+        pass
+
+
+def hold_calendar() -> None:
+    """For a transaction that stores dates counted on the calendar (every case action):
+    read the calendar's version row, on PostgreSQL `FOR SHARE`, before anything else is
+    locked. A holiday change in progress (which holds the row `FOR UPDATE` from its start,
+    `do_change_holidays`) is waited for, and a new one waits until this transaction ends,
+    so no case is stored on a calendar that a change committed meanwhile has replaced
+    without recounting it. The process's snapshot is made that version's at once, not
+    within `CHECK_SECONDS`. Nothing to do in the thread making the change."""
+    from django.db import connection
+
+    from wangban.core.models import HolidayCalendarVersion
+
+    if getattr(_local, "dirty", False):
+        return
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    table = connection.ops.quote_name(HolidayCalendarVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {table} WHERE id = 1{share}")  # noqa: S608
+        row = cursor.fetchone()
+        if row is None:  # a row that is not there holds nothing: make it, then hold it
+            ensure_version_row()
+            cursor.execute(f"SELECT version FROM {table} WHERE id = 1{share}")  # noqa: S608
+            row = cursor.fetchone()
+    version = row[0]
+    global _shared
+    with _shared_lock:
+        snapshot = _shared
+        calendar = (
+            snapshot.calendar
+            if snapshot is not None and snapshot.version == version
+            else calendar_from_database()
+        )
+        _shared = _Snapshot(calendar, version, monotonic_clock.monotonic())
+
+
 def invalidate_calendar_cache() -> None:
     """Forget this process's snapshots; the next `active_calendar()` rebuilds."""
     global _shared

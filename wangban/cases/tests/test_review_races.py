@@ -1,13 +1,16 @@
 """Races that need PostgreSQL's row locks to interleave (SQLite's IMMEDIATE transactions run
 writers one after the other): two actions queue behind a third session holding the case's
 row, in a known order, and the second must meet the case as the first left it: its
-current step included. Also: a staff name longer than the records' column."""
+current step included. A holiday change and the case actions wait for each other: no case
+is counted on a calendar replaced meanwhile. Also: a staff name longer than the records'
+column."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -18,9 +21,11 @@ from wangban.accounts.choices import Role
 from wangban.api.tests.cases_helpers import client_for
 from wangban.cases import actions, review
 from wangban.cases.models import ACTOR_NAME_LENGTH, Case, CaseEvent, CaseStep
-from wangban.cases.tests.helpers import fresh, submitted_case
-from wangban.cases.tests.review_helpers import Staff, review_item, review_staff, trace
+from wangban.cases.tests.helpers import at, fresh, submitted_case
+from wangban.cases.tests.review_helpers import Staff, on, review_item, review_staff, trace
 from wangban.conftest import City, make_staff
+from wangban.core.actions import do_change_holidays
+from wangban.core.calendar import OFF, HolidayEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,6 +94,98 @@ def queued(case: Case, first: Callable[[], Any], second: Callable[[], Any]) -> l
     for thread in (holder, one, two):
         thread.join(60)
     return results
+
+
+def _accept(case: Case, clerk: Any, errors: list[Exception]) -> None:
+    try:
+        actions.do_accept(case.pk, actor=clerk)
+    except Exception as exc:  # the outcome under test
+        errors.append(exc)
+    finally:
+        connection.close()
+
+
+def _change(day: date, name: str, actor: Any, errors: list[Exception]) -> None:
+    try:
+        do_change_holidays([HolidayEntry(day, OFF, name)], actor=actor)
+    except Exception as exc:  # the outcome under test
+        errors.append(exc)
+    finally:
+        connection.close()
+
+
+@postgres_only
+def test_an_acceptance_during_a_holiday_change_gets_the_new_calendar(
+    city: City, staff: Staff
+) -> None:
+    """Thu 2026-10-15 becomes a day off while two cases accepted on Thu 09-24 (P = 15) are
+    open: one accepted before the change, one accepted while it runs. Both must end due on
+    the new calendar (DESIGN.md §5)."""
+    with on(at(2026, 9, 24, 10, 0)):
+        earlier = submitted_case(city)
+        actions.do_accept(earlier, actor=staff.clerk)
+        waiting = submitted_case(city)
+        locked, release = threading.Event(), threading.Event()
+        errors: list[Exception] = []
+        holder = threading.Thread(target=_hold, args=(earlier, locked, release))
+        holder.start()
+        locked.wait(30)
+        changer = threading.Thread(
+            target=_change, args=(date(2026, 10, 15), "临时调整", city.centre_admin, errors)
+        )
+        changer.start()
+        _wait_until_blocked(1)  # the change holds the calendar and waits for `earlier`
+        # The acceptance waits for the change (it holds the calendar), then counts on the
+        # new calendar.
+        accepting = threading.Thread(target=_accept, args=(waiting, staff.clerk, errors))
+        accepting.start()
+        _wait_until_blocked(2)
+        release.set()
+        for thread in (changer, holder, accepting):
+            thread.join(60)
+    assert errors == []
+    earlier, waiting = fresh(earlier), fresh(waiting)
+    assert earlier.due_date == date(2026, 10, 23)  # recomputed by the change
+    assert waiting.due_date == earlier.due_date  # counted on the new calendar
+
+
+@postgres_only
+def test_two_holiday_changes_at_once_recount_a_correction_deadline_right(
+    city: City, staff: Staff
+) -> None:
+    """A correction notice of Mon 2026-12-28 gives 5 working days (2027 unknown to the
+    package: Mon–Fri): due Mon 2027-01-04. One admin makes Fri 01-01 a day off while another
+    makes Mon 01-04 one. One after the other the answer day is Wed 01-06 (12-29, 12-30,
+    12-31, 01-05, 01-06); at once, the second recounts on the calendar it read before the
+    first committed."""
+    with on(at(2026, 12, 28, 10, 0)):
+        busy = submitted_case(city)
+        actions.do_accept(busy, actor=staff.clerk)  # in review: its clock crosses both days
+        waiting = submitted_case(city)
+        actions.do_request_correction(
+            waiting, actor=staff.clerk, items=[{"material_code": "M01", "reason": "不清晰"}]
+        )
+        assert fresh(waiting).correction_due_on == date(2027, 1, 4)
+        locked, release = threading.Event(), threading.Event()
+        errors: list[Exception] = []
+        holder = threading.Thread(target=_hold, args=(busy, locked, release))
+        holder.start()
+        locked.wait(30)
+        first = threading.Thread(
+            target=_change, args=(date(2027, 1, 1), "元旦", city.centre_admin, errors)
+        )
+        first.start()
+        _wait_until_blocked(1)  # the first change waits for the busy case
+        second = threading.Thread(
+            target=_change, args=(date(2027, 1, 4), "调整", city.centre_admin, errors)
+        )
+        second.start()
+        _wait_until_blocked(2)  # the second has read its calendar and waits on the first
+        release.set()
+        for thread in (first, second, holder):
+            thread.join(60)
+    assert errors == []
+    assert fresh(waiting).correction_due_on == date(2027, 1, 6)
 
 
 @postgres_only

@@ -21,6 +21,7 @@ from wangban.core.calendar import (
     active_calendar,
     add_working_days,
     calendar_warnings,
+    hold_calendar,
     invalidate_calendar_cache,
     is_working_day,
     package_calendar,
@@ -167,7 +168,7 @@ def test_another_process_change_is_seen_after_the_check_interval(
     assert is_working_day(date(2027, 1, 1)) is True  # the snapshot is cached
     # Another process commits a change: its action bumps the version row.
     HolidayRow.objects.create(date=date(2027, 1, 1), kind=OFF, name="元旦")
-    HolidayCalendarVersion.objects.create(pk=1, version=1)
+    HolidayCalendarVersion.objects.filter(pk=1).update(version=1)
     with django_assert_num_queries(0):  # within the interval: no database at all
         assert is_working_day(date(2027, 1, 1)) is True
     monkeypatch.setattr(calendar_module, "CHECK_SECONDS", 0.0)
@@ -175,6 +176,24 @@ def test_another_process_change_is_seen_after_the_check_interval(
         assert is_working_day(date(2027, 1, 1)) is False
     with django_assert_num_queries(1):  # the version only: unchanged, no rebuild
         assert is_working_day(date(2027, 1, 1)) is False
+
+
+@pytest.mark.django_db
+def test_a_case_writer_holds_the_latest_calendar_at_once(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    """`hold_calendar` (every case action, before it locks the case) reads the version at
+    once, not after the check interval: a change another process committed a moment ago
+    is the calendar the action counts on."""
+    assert is_working_day(date(2027, 1, 1)) is True  # the snapshot is cached
+    HolidayRow.objects.create(date=date(2027, 1, 1), kind=OFF, name="元旦")
+    HolidayCalendarVersion.objects.filter(pk=1).update(version=1)
+    with django_assert_num_queries(2):  # the version, then the rows
+        hold_calendar()
+    with django_assert_num_queries(0):  # what the action reads next: that snapshot
+        assert is_working_day(date(2027, 1, 1)) is False
+    with django_assert_num_queries(1):  # the version only: unchanged, nothing rebuilt
+        hold_calendar()
 
 
 @pytest.mark.django_db
