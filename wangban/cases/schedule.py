@@ -93,10 +93,16 @@ _NUMBER = r"(\d{1,3}|[零一二两三四五六七八九十百]{1,4})"
 _DAYS = r"\s*个?\s*(?:工作日|日|天)"
 # 延长至45个工作日: the extended limit as a whole.
 _EXTENDED_TO = re.compile(r"延长至\s*" + _NUMBER + _DAYS)
-# 可以延长5个工作日, 可以再延长3个工作日, 延长的时间不得超过三十日, 延长期限不超过十日.
+# 可以延长5个工作日, 可以再延长3个工作日, 延长的时间不得超过三十日, 延长期限不超过十日,
+# 延长期限最多不得超过三十日 (行政复议法), 延长的期限最长不得超过20个工作日 (政府信息公开
+# 条例), 延长时间不超过15个工作日.
 _EXTENDED_BY = re.compile(
-    r"延长(?:的时间|期限)?(?:最长|最多|不得超过|不超过)?\s*" + _NUMBER + _DAYS
+    r"延长(?:的)?(?:时间|期限|时限)?\s*(?:最长|最多)?\s*(?:不得超过|不能超过|不超过)?\s*"
+    + _NUMBER
+    + _DAYS
 )
+# 不得延长, 不予延长: no extension at all.
+_NOT_EXTENDED = re.compile(r"(?:不得|不予|不能)延长")
 
 
 # --- the item's figures --------------------------------------------------------------------
@@ -138,8 +144,9 @@ def statutory_extension_limit(version: ItemVersion) -> int:
     """The statutory extension of the item in working days: 10 (行政许可法第四十二条: 经本行政
     机关负责人批准，可以延长十日), unless the item's legal basis says otherwise in its
     statutory-limit note or legal basis: "可以延长5个工作日", "可以再延长3个工作日", "延长的
-    时间不得超过三十日" give that figure; "延长至45个工作日" gives 45 less the statutory
-    limit. (法律规定的"日" of an administrative licence are working days, 行政许可法第八十二条.)"""
+    时间不得超过三十日", "延长的期限最长不得超过20个工作日" give that figure; "延长至45个工作日"
+    gives 45 less the statutory limit; "不得延长" gives 0. (法律规定的"日" of an
+    administrative licence are working days, 行政许可法第八十二条.)"""
     for text in (version.legal_limit_note, version.legal_basis):
         if not text:
             continue
@@ -151,6 +158,8 @@ def statutory_extension_limit(version: ItemVersion) -> int:
             days = _chinese_number(match.group(1))
             if days is not None:
                 return days
+        if _NOT_EXTENDED.search(text):
+            return 0
     return clock.STATUTORY_EXTENSION_WORKING_DAYS
 
 
