@@ -55,13 +55,27 @@ ERROR_STATUSES = {
 }
 
 
+#: API.md: every POST accepts it (wangban/api/idempotency.py).
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "幂等键：同一用户、方法和路径下 24 小时内以相同的键和请求体重复提交，返回首次的"
+    "响应且不再办理；相同的键配不同的请求体返回 409 idempotency_key_reused。",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: document the error envelope on every operation,
-    so that clients (and schema-driven tests) know every answer the API can give."""
+    so that clients (and schema-driven tests) know every answer the API can give, and the
+    Idempotency-Key header on every POST."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
     for path in result.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
+            if method == "post":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():
                 responses.setdefault(

@@ -55,3 +55,17 @@ def test_session_post_without_csrf_is_refused(user) -> None:
     response = client.delete("/api/v1/auth/token")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+@pytest.mark.django_db
+def test_the_schema_offers_the_idempotency_key_on_every_post(api: APIClient) -> None:
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    posts = {path: ops["post"] for path, ops in schema["paths"].items() if "post" in ops}
+    assert {"/api/v1/cases", "/api/v1/cases/{id}/transitions", "/api/v1/auth/token"} <= set(posts)
+    for path, operation in posts.items():
+        headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
+        assert [p["name"] for p in headers] == ["Idempotency-Key"], path
+        assert headers[0]["schema"]["maxLength"] == 255
+    # Not on reads.
+    listing = schema["paths"]["/api/v1/cases"]["get"]
+    assert all(p["in"] != "header" for p in listing.get("parameters", []))
