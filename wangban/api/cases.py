@@ -50,7 +50,6 @@ from wangban.cases.access import (
     NOT_FOUND_MESSAGE,
     access_case,
     cases_visible_to,
-    require_may_act,
 )
 from wangban.cases.choices import (
     CaseAction,
@@ -73,7 +72,7 @@ from wangban.cases.representation import (
     represent,
 )
 from wangban.catalog.choices import SpecialProcedure
-from wangban.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from wangban.core.errors import DomainError, InvalidInput, NotFound
 
 LIGHTS = (GREEN, BLUE, RED)
 #: The channels a system may name (API.md `channel`): the online hall (`online`) and the
@@ -82,7 +81,6 @@ API_CHANNELS = [Channel.KIOSK, Channel.MOBILE, Channel.API]
 MAX_ITEM_CODE_LENGTH = 64  # catalog: implementation codes reach 55 characters
 MAX_STEP_ID_LENGTH = 20  # CaseStep.id, a big integer as a string
 EXTENSION_MESSAGE = f"请填写延长的工作日数（1—{review.MAX_EXTENSION_WORKING_DAYS} 的整数）。"
-STALE_MESSAGE = "办件已被他人办理，当前环节已变化，请刷新后重试。"
 
 # --- Documentation of the representations ------------------------------------------------
 
@@ -746,15 +744,13 @@ def object_id(raw: Any) -> int | None:
     return 0
 
 
-def require_current_step(case: Case, seen: Any) -> None:
-    """409 `stale` when the client saw another current step than the case's (optimistic
-    concurrency: two staff acting on one case, the second acts on what is gone). Checked
-    on the locked case right after the 404, as the review actions do; a `step` of the wrong
-    type is left to the body's check (400)."""
+def seen_step(seen: Any) -> str | int | None:
+    """The current step the client says it saw (optimistic concurrency: two staff acting on
+    one case, the second acts on what is gone), for `review.require_may_act_on_step`; a
+    `step` of the wrong type is left to the body's check (400)."""
     if seen is None or seen == "" or isinstance(seen, bool) or not isinstance(seen, str | int):
-        return
-    if str(seen) != str(case.current_step_id):
-        raise Conflict(STALE_MESSAGE, code="stale")
+        return None
+    return seen
 
 
 def json_object(request: Request) -> Mapping[str, Any]:
@@ -1075,9 +1071,8 @@ class CaseTransitionView(CaseAPIView):
                 given = f"未知的操作“{str(name)[:50]}”" if name else "请指明操作（action）"
                 raise InvalidInput(fields={"action": [f"{given}；可用的操作：{valid}。"]})
             transition = TRANSITIONS[name]
-            if "step" in transition.body().fields:
-                require_current_step(case, data.get("step"))
-            require_may_act(case, request.user, name)
+            seen = seen_step(data.get("step")) if "step" in transition.body().fields else None
+            review.require_may_act_on_step(case, request.user, name, seen)
             check_transition(case.state, name)
             body = transition.body(data=data)
             body.is_valid(raise_exception=True)

@@ -35,6 +35,8 @@ from wangban.cases import schedule
 from wangban.cases.access import (
     action_transaction,
     is_own_application,
+    is_queue_clerk,
+    is_reviewer_of,
     lock_case,
     require_may_act,
 )
@@ -72,15 +74,30 @@ TRACKING_NO_MAX_LENGTH = 64
 # --- helpers -----------------------------------------------------------------------------
 
 
+STALE_MESSAGE = "办件已被他人办理，当前环节已变化，请刷新后重试。"
+
+
+def require_may_act_on_step(case: Case, actor: Any, action: str, step: Any) -> None:
+    """403 when `actor` may not take `action` now, 409 `stale` when they saw another current
+    step (`step`; None when not given), in API.md's order (403 before 409), except for the
+    case's own staff: their right may have moved on with the step since they read it (a
+    colleague passed it on), so they learn that the case changed, not that it is not
+    theirs."""
+    stale = step is not None and str(step) != str(case.current_step_id)
+    if stale and (is_queue_clerk(case, actor) or is_reviewer_of(case, actor)):
+        raise Conflict(STALE_MESSAGE, code="stale")
+    require_may_act(case, actor, action)
+    if stale:
+        raise Conflict(STALE_MESSAGE, code="stale")
+
+
 def _begin(
     case: Case | str, actor: Any, action: str, step: int | str | None = None
 ) -> tuple[Case, str]:
-    """Lock and check: 404, then 409 `stale` when the caller saw another current step, 403,
-    409 `invalid_transition`. Returns the case and the table's new state."""
+    """Lock and check: 404, 403 and 409 `stale` (`require_may_act_on_step`), 409
+    `invalid_transition`. Returns the case and the table's new state."""
     locked = lock_case(case, actor)
-    if step is not None and str(step) != str(locked.current_step_id):
-        raise Conflict("办件已被他人办理，当前环节已变化，请刷新后重试。", code="stale")
-    require_may_act(locked, actor, action)
+    require_may_act_on_step(locked, actor, action, step)
     return locked, check_transition(locked.state, action)
 
 

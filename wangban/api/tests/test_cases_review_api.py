@@ -132,12 +132,22 @@ def test_of_two_staff_acting_on_what_they_saw_one_wins(city: City, staff: Staff)
     )
 
 
-def test_stale_comes_before_403_and_a_step_of_the_wrong_type_is_400(
-    city: City, staff: Staff
-) -> None:
-    case = accepted_case(city, staff)
+def test_stale_comes_after_403_but_before_it_for_the_case_s_staff(city: City, staff: Staff) -> None:
+    """API.md's order (403, then 409) for anyone who may not act; the case's own staff,
+    whose right may have moved on with the step, learn that the case changed."""
+    case = accepted_case(city, staff)  # at 审核 (reviewer)
     status, body = refused(city.applicant, case, {"action": "suspend", "step": "999999"})
-    assert (status, body["code"]) == (409, "stale")
+    assert (status, body["code"]) == (403, "permission_denied")
+    # The second reviewer is no holder of 审核: stale, not 403, for a step they saw.
+    body = {"action": "approve_step", "opinion": "同意", "step": "999999"}
+    status, answer = refused(staff.second, case, body)
+    assert (status, answer["code"]) == (409, "stale")
+    status, answer = refused(staff.reviewer, case, body)
+    assert (status, answer["code"]) == (409, "stale")
+
+
+def test_a_step_of_the_wrong_type_is_400(city: City, staff: Staff) -> None:
+    case = accepted_case(city, staff)
     status, body = refused(
         staff.reviewer, case, {"action": "approve_step", "opinion": "同意", "step": ["1"]}
     )

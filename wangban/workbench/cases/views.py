@@ -919,12 +919,14 @@ def review_panels(
 
 
 def _precheck(case: Case, user: Any, action: str, step: str) -> DomainError | None:
-    """The refusals before the input, in the actions' order (stale 409, 403, 409), so
-    that bad input on a case one may not change is not reported as bad input."""
-    if step and action != A.COMPLETE and step != str(case.current_step_id or ""):
-        return Conflict("办件已被他人办理，当前环节已变化，请刷新后重试。", code="stale")
-    if not may_act(case, user, action):
-        return Forbidden(f"您无权对该办件执行“{A(action).label}”。")
+    """The refusals before the input, in the actions' order (403 and stale 409 as
+    `review.require_may_act_on_step` orders them, then 409), so that bad input on a case
+    one may not change is not reported as bad input."""
+    seen = step if step and action != A.COMPLETE else None
+    try:
+        review.require_may_act_on_step(case, user, action, seen)
+    except (Conflict, Forbidden) as refusal:
+        return refusal
     if action not in present.review_actions(case, user):
         state = present.STATE_LABELS.get(case.state, case.state)
         return Conflict(f"办件当前状态为“{state}”，不能{A(action).label}。", code="not_now")
