@@ -939,7 +939,7 @@ class CaseMaterialView(CaseAPIView):
     )
     def post(self, request: Request, id: str) -> Response:
         # The whole upload is read before the case is locked (a slow client must not hold
-        # the lock); a malformed body is refused only after the 404 and the 403.
+        # the lock); a malformed body is refused only after the 404, the 403 and the 409.
         body_error: Exception | None = None
         try:
             data = json_object(request)
@@ -948,6 +948,7 @@ class CaseMaterialView(CaseAPIView):
         with transaction.atomic():
             case = access_case(checked_case_id(id), request.user, for_write=True)
             if body_error is not None:
+                actions.require_materials_editable(case, request.user)
                 raise body_error
             code = data.get("material_code")
             # No material code has a NUL character, and the database cannot compare one:
@@ -1074,6 +1075,7 @@ class CaseTransitionView(CaseAPIView):
             seen = seen_step(data.get("step")) if "step" in transition.body().fields else None
             review.require_may_act_on_step(case, request.user, name, seen)
             check_transition(case.state, name)
+            review.require_possible(case, name)
             body = transition.body(data=data)
             body.is_valid(raise_exception=True)
             # The action takes over the case locked here (`access.lock_case`) and changes it.

@@ -483,9 +483,9 @@ def do_update_form(
     return locked
 
 
-def _editable_material(case: Case, actor: Any, material_code: str, *, paper: bool) -> Material:
-    """The item's material `material_code`, if the actor may change it now: in a draft any
-    material; during a correction only those the notice names."""
+def require_materials_editable(case: Case, actor: Any, *, paper: bool = False) -> None:
+    """403 unless `actor` may change the case's materials; 409 `materials_locked` outside a
+    draft or a correction. Whatever the input: callers that read it apart check this first."""
     if not may_change_materials(case, actor, paper=paper):
         what = "登记纸质材料" if paper else "提交材料"
         raise Forbidden(f"您无权为该办件{what}。")
@@ -494,6 +494,12 @@ def _editable_material(case: Case, actor: Any, material_code: str, *, paper: boo
             f"办件当前状态为“{CaseState(case.state).label}”，不能更改材料。",
             code="materials_locked",
         )
+
+
+def _editable_material(case: Case, actor: Any, material_code: str, *, paper: bool) -> Material:
+    """The item's material `material_code`, if the actor may change it now: in a draft any
+    material; during a correction only those the notice names."""
+    require_materials_editable(case, actor, paper=paper)
     material = next((m for m in frozen.materials(case.version) if m.code == material_code), None)
     if material is None:
         raise InvalidInput(
@@ -894,6 +900,15 @@ def do_reject(
         return locked
 
 
+def require_correction_overdue(case: Case) -> None:
+    """Termination waits for the day after `correction_due_on` (409 before)."""
+    if case.correction_due_on is None or timezone.localdate() <= case.correction_due_on:
+        raise Conflict(
+            f"补正期限（{case.correction_due_on}）尚未届满，不能终止办理。",
+            code="correction_not_overdue",
+        )
+
+
 def do_terminate(
     case: Case | str, *, actor: Any, reason: str, request: HttpRequest | None = None
 ) -> Case:
@@ -901,12 +916,7 @@ def do_terminate(
     the day after `correction_due_on` on (淮安办法第十二条; docs/case-clock.md)."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.TERMINATE)
-        today = timezone.localdate()
-        if locked.correction_due_on is None or today <= locked.correction_due_on:
-            raise Conflict(
-                f"补正期限（{locked.correction_due_on}）尚未届满，不能终止办理。",
-                code="correction_not_overdue",
-            )
+        require_correction_overdue(locked)
         locked.closing_reason = _require_text(reason, "reason", "请写明终止办理的理由。")
         locked.closed_at = timezone.now()
         _finish(

@@ -46,6 +46,7 @@ from wangban.cases.actions import (
     _require_text,
     _text,
     _value,
+    require_correction_overdue,
 )
 from wangban.cases.choices import (
     DECISION_STATES,
@@ -108,6 +109,53 @@ def _current_step(case: Case) -> CaseStep:
     return step
 
 
+def _passing_on(case: Case) -> tuple[CaseStep, WorkflowStep]:
+    """The open step and the one it passes on to; the last step decides instead."""
+    current = _current_step(case)
+    following = _next_step(case, current)
+    if following is None:
+        raise Conflict(
+            f"“{current.name}”是最后一个环节，请作出审批决定。", code="last_step_decides"
+        )
+    return current, following
+
+
+def _returning(case: Case) -> tuple[CaseStep, WorkflowStep]:
+    """The open step and the one it goes back to (not the acceptance)."""
+    current = _current_step(case)
+    previous = _previous_step(case, current)
+    if previous is None:
+        raise Conflict(f"“{current.name}”之前没有可退回的环节。", code="no_previous_step")
+    return current, previous
+
+
+def _deciding_step(case: Case) -> CaseStep | None:
+    """The step that decides: the last one, or none for an item whose only step is 受理."""
+    current = case.current_step
+    if current is not None and current.finished_at is not None:
+        current = None
+    if current is not None and _next_step(case, current) is not None:
+        raise Conflict(
+            f"办件尚在“{current.name}”环节，只有最后一个环节才能作出审批决定。",
+            code="not_last_step",
+        )
+    return current
+
+
+def require_possible(case: Case, action: str) -> None:
+    """The action's own conditions on the case as it is, which no input changes (409):
+    checked before the input (400), as API.md orders them, by callers that validate the
+    input apart (the API's transitions)."""
+    check = {
+        CaseAction.APPROVE_STEP: _passing_on,
+        CaseAction.RETURN_STEP: _returning,
+        CaseAction.DECIDE: _deciding_step,
+        CaseAction.TERMINATE: require_correction_overdue,
+    }.get(CaseAction(action))
+    if check is not None:
+        check(case)
+
+
 def _next_step(case: Case, step: CaseStep) -> WorkflowStep | None:
     return next((ws for ws in schedule.workflow(case) if ws.order > step.order), None)
 
@@ -156,12 +204,7 @@ def do_approve_step(
     承办、审核、审批). The last step does not pass on: it decides (`do_decide`)."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.APPROVE_STEP, step)
-        current = _current_step(locked)
-        following = _next_step(locked, current)
-        if following is None:
-            raise Conflict(
-                f"“{current.name}”是最后一个环节，请作出审批决定。", code="last_step_decides"
-            )
+        current, following = _passing_on(locked)
         text = _require_text(opinion, "opinion", "请填写审查意见。")
         now = timezone.now()
         cal = schedule.current_calendar()
@@ -201,10 +244,7 @@ def do_return_step(
     person or its department's pool; the acceptance step cannot be returned to."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.RETURN_STEP, step)
-        current = _current_step(locked)
-        previous = _previous_step(locked, current)
-        if previous is None:
-            raise Conflict(f"“{current.name}”之前没有可退回的环节。", code="no_previous_step")
+        current, previous = _returning(locked)
         text = _require_text(reason, "reason", "请写明退回的理由。")
         now = timezone.now()
         cal = schedule.current_calendar()
@@ -531,14 +571,7 @@ def do_decide(
     and sealed by the task worker after the commit, not in this transaction."""
     with action_transaction(case):
         locked, _ = _begin(case, actor, CaseAction.DECIDE, step)
-        current = locked.current_step
-        if current is not None and current.finished_at is not None:
-            current = None
-        if current is not None and _next_step(locked, current) is not None:
-            raise Conflict(
-                f"办件尚在“{current.name}”环节，只有最后一个环节才能作出审批决定。",
-                code="not_last_step",
-            )
+        current = _deciding_step(locked)
         problems: dict[str, list[str]] = {}
         if outcome not in DecisionOutcome.values:
             problems["outcome"] = ["请选择审批决定：准予许可或不予许可。"]
