@@ -216,7 +216,7 @@ def do_draft_item(
         else:
             department = item.department
         change_reason = _required_reason(change_reason, "change_reason", "变更原因")
-        clean = clean_content(content if content is not None else content_of(published))
+        clean = clean_content(content if content is not None else _copied(published))
         number = (item.versions.aggregate(Max("number"))["number__max"] or 0) + 1
         source = published
     else:
@@ -351,6 +351,19 @@ def submission_problems(version: ItemVersion) -> dict[str, list[str]]:
     for message in form_schema_problems(version.form_schema):
         p.add("form_schema", message)
     return p.fields
+
+
+def _copied(published: ItemVersion) -> dict[str, Any]:
+    """The published version's content, as a new version starts from it."""
+    return {**content_of(published), "warning_threshold_days": _copied_threshold(published)}
+
+
+def _copied_threshold(version: ItemVersion) -> int | None:
+    """The blue-light threshold a copy of `version` starts with: unset when it is the
+    default of the version's promised limit (set at submission), so that the default
+    follows the new version's limit if that changes."""
+    default = default_warning_threshold(version.promised_limit_days)
+    return None if version.warning_threshold_days == default else version.warning_threshold_days
 
 
 @transaction.atomic

@@ -245,3 +245,26 @@ def test_derived_keys_are_accepted_and_ignored_on_input(city: City) -> None:
         actor=city.transport_admin, code=CODE, kind="adjust", content=data, change_reason="同步"
     )
     assert queries.item_to_api(version)["co_handling_departments"] == []
+
+
+def test_a_default_warning_threshold_follows_the_adjusted_promised_limit(city: City) -> None:
+    """DESIGN.md §5: the default is max(1, ⌈0.2 × P⌉); set at submission, it is no choice
+    of anyone's, so an adjustment that changes P gets the new P's default."""
+    first = published_item(city)  # P = 10 working days, no threshold given
+    assert (first.promised_limit_days, first.warning_threshold_days) == (10, 2)
+    adjusted = actions.do_draft_item(
+        actor=city.transport_admin, code=CODE, kind="adjust", change_reason="调整承诺时限"
+    )
+    assert adjusted.warning_threshold_days is None
+    # What the item editor posts: the copied content with the promised limit changed.
+    content = {**queries.content_of(adjusted), "promised_limit_days": 20}
+    actions.do_update_draft(adjusted, actor=city.transport_admin, content=content)
+    adjusted = actions.do_submit_for_review(adjusted, actor=city.transport_admin)
+    assert adjusted.warning_threshold_days == 4
+    # A threshold someone chose (not the default of its limit) is copied as it is.
+    chosen = ItemVersion(promised_limit_days=20, warning_threshold_days=3)
+    assert actions._copied_threshold(chosen) == 3
+    assert (
+        actions._copied_threshold(ItemVersion(promised_limit_days=20, warning_threshold_days=4))
+        is None
+    )
