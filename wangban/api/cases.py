@@ -1043,18 +1043,19 @@ class CaseTransitionView(CaseAPIView):
         "从哪个状态办理见 API.md。审查阶段的操作可带 step（看到的 current_step.id）：办件已被"
         "他人办理为 409 stale。当前状态不允许为 409 invalid_transition；没有待办环节为 409 "
         "no_current_step；最后一个环节须作出决定为 409 last_step_decides；没有可退回的环节为 "
-        "409 no_previous_step；不是最后一个环节不能决定为 409 not_last_step；未知的 action "
-        "为 400。成功时返回办理后的办件。",
+        "409 no_previous_step；不是最后一个环节不能决定为 409 not_last_step；补正期限未届满"
+        "不能终止为 409 correction_not_overdue；决定书尚未盖章生成不能网上送达为 409 "
+        "decision_not_ready；未知的 action 为 400。成功时返回办理后的办件。",
         parameters=[CASE_ID],
         request={"application/json": transition_request()},
         responses={200: CaseSerializer},
     )
     def post(self, request: Request, id: str) -> Response:
         """404, 403 and 409 are decided on the locked case before the body is read, by the
-        functions the action itself uses (`access_case`, `require_may_act`,
-        `check_transition`), so that a body the action would refuse (400) never hides them;
-        the action then checks again, with its own rules (a correction not overdue yet, a
-        reason left blank), and writes.
+        functions the action itself uses (`access_case`, `review.require_may_act_on_step`,
+        `check_transition`, `review.require_possible`: a step that is not the last, a
+        correction not overdue yet), so that a body the action would refuse (400) never
+        hides them; the action then checks again, with its input, and writes.
 
         A clerk's answer to a submission whose five working days are over meets the deemed
         acceptance the law has already made: that is recorded first, in its own

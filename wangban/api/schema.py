@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+from wangban.api.idempotency import is_exempt_path
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -66,16 +69,25 @@ IDEMPOTENCY_KEY = {
 }
 
 
+#: Where nothing is kept for replay (`idempotency_exempt`: tokens, progress queries).
+IGNORED_IDEMPOTENCY_KEY = {
+    **IDEMPOTENCY_KEY,
+    "description": "接受但不起作用：该操作不保存响应，重复提交即重新办理（如每次签发新的令牌）。",
+}
+
+
 def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: document the error envelope on every operation,
     so that clients (and schema-driven tests) know every answer the API can give, and the
     Idempotency-Key header on every POST."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
-    for path in result.get("paths", {}).values():
+    for route, path in result.get("paths", {}).items():
         for method, operation in path.items():
             if method == "post":
-                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+                exempt = is_exempt_path(re.sub(r"\{[^}]+\}", "x", route))
+                header = IGNORED_IDEMPOTENCY_KEY if exempt else IDEMPOTENCY_KEY
+                operation.setdefault("parameters", []).append(header)
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():
                 responses.setdefault(

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -430,6 +431,18 @@ def ensure_version_row() -> None:
         pass
 
 
+def _changing_here(connection: Any) -> bool:
+    """This thread's open transaction is the one changing the calendar (not one that was
+    rolled back since: its mark is dropped here)."""
+    if not getattr(_local, "dirty", False):
+        return False
+    changing = getattr(_local, "changing", None)
+    if connection.atomic_blocks and connection.atomic_blocks[0] is changing:
+        return True
+    _local.dirty, _local.snapshot = False, None
+    return False
+
+
 def hold_calendar() -> None:
     """For a transaction that stores dates counted on the calendar (every case action):
     read the calendar's version row, on PostgreSQL `FOR SHARE`, before anything else is
@@ -442,7 +455,7 @@ def hold_calendar() -> None:
 
     from wangban.core.models import HolidayCalendarVersion
 
-    if getattr(_local, "dirty", False):
+    if _changing_here(connection):
         return
     share = " FOR SHARE" if connection.vendor == "postgresql" else ""
     table = connection.ops.quote_name(HolidayCalendarVersion._meta.db_table)
@@ -478,6 +491,8 @@ def mark_calendar_changed() -> None:
     from django.db import transaction
 
     _local.dirty, _local.snapshot = True, None
+    connection = transaction.get_connection()
+    _local.changing = connection.atomic_blocks[0] if connection.atomic_blocks else None
     transaction.on_commit(invalidate_calendar_cache)
 
 

@@ -66,6 +66,9 @@ def test_the_schema_offers_the_idempotency_key_on_every_post(api: APIClient) -> 
         headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
         assert [p["name"] for p in headers] == ["Idempotency-Key"], path
         assert headers[0]["schema"]["maxLength"] == 255
+        # Replayed, except where nothing is kept (a new token each time, a progress query).
+        replayed = "返回首次的响应" in headers[0]["description"]
+        assert replayed == (path not in ("/api/v1/auth/token", "/api/v1/progress")), path
     # Not on reads.
     listing = schema["paths"]["/api/v1/cases"]["get"]
     assert all(p["in"] != "header" for p in listing.get("parameters", []))

@@ -238,3 +238,26 @@ def test_a_reviewer_s_own_application_elsewhere_is_not_in_their_queues(city: Cit
         assert tab_of(market_reviewer, tab, date(2026, 10, 20)) == []
     # The transport department's staff still have it.
     assert tab_of(staff.reviewer, queues.TODO, date(2026, 10, 20)) == [case.pk]
+
+
+def test_a_reviewer_s_own_application_to_their_own_department_is_not_their_work(
+    city: City,
+) -> None:
+    from wangban.cases import actions
+    from wangban.cases.access import may_act
+    from wangban.cases.tests.helpers import submitted_case
+    from wangban.conftest import with_verified_identity
+
+    review_item(city)
+    staff = review_staff(city)
+    own = with_verified_identity(
+        make_staff("own_reviewer", city.transport, Role.REVIEWER), "11010519491231002X"
+    )
+    with on(ACCEPTED_AT):
+        case = submitted_case(city, actor=own)
+        actions.do_accept(case, actor=staff.clerk)
+    assert not may_act(case, own, "approve_step")  # 回避
+    assert queues.review_scope(own).count() == 0
+    assert tab_of(own, queues.TODO, date(2026, 9, 25)) == []
+    # Their colleague has it.
+    assert tab_of(staff.reviewer, queues.TODO, date(2026, 9, 25)) == [case.pk]

@@ -308,6 +308,8 @@ def test_extensions_beyond_the_statutory_ten_days_are_recorded_as_a_violation(
         ),
         ("情况复杂的，经负责人批准可以延长，延长时间不超过15个工作日。", 20, 15),
         ("应当当场或者在五日内作出决定，不得延长。", 5, 0),
+        ("经本行政机关负责人批准，可以延长，但不得延长超过三十日。", 20, 30),
+        ("情况复杂的，经批准可以延长，延长期限最长为三十日。", 20, 30),
     ],
 )
 def test_the_statutory_extension_comes_from_the_legal_basis(

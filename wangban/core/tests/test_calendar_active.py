@@ -229,3 +229,28 @@ def test_system_check_w002_warns_from_november() -> None:
         invalidate_calendar_cache()
         do_change_holidays(delete=[date(2027, 1, 1)])
         assert holiday_schedule_is_loaded(None, databases=["default"]) == []
+
+
+@pytest.mark.django_db(transaction=True)  # the change's transaction must end for real
+def test_a_rolled_back_change_leaves_the_thread_holding_the_calendar_again(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    """The changing transaction itself holds nothing more (it holds the row already); once
+    it is rolled back, this thread's next action holds the calendar as any other."""
+    from django.db import transaction
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            do_change_holidays([HolidayEntry(date(2027, 3, 1), OFF, "测试")])
+            with django_assert_num_queries(0):
+                hold_calendar()
+            raise RuntimeError("the admin's transaction fails after the change")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        hold_calendar()
+    assert "holidaycalendarversion" in queries.captured_queries[0]["sql"]

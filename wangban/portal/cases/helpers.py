@@ -172,8 +172,10 @@ def _clock_facts(case: Case, today: date) -> list[Fact]:
             procedures = dict(SpecialProcedure.choices)
             why = procedures.get(stop.procedure, "特别程序") if stop is not None else "特别程序"
         facts = [Fact("办理时限", f"暂停计算（{why}），恢复后重新计算办结日期", emphasis=True)]
-        if remaining is not None:
+        if remaining is not None and remaining >= 0:
             facts.append(Fact("剩余办理时间", f"恢复计时后还有 {remaining} 个工作日"))
+        elif remaining is not None:  # stopped when already overdue
+            facts.append(Fact("剩余办理时间", f"已超期 {-remaining} 个工作日"))
         return facts
     facts = [Fact("承诺办结日期", day(case.due_date), emphasis=True)]
     if case.legal_due_date:

@@ -102,3 +102,15 @@ def test_a_correction_handed_in_during_review_confirms_the_new_due_date(city: Ci
     assert fresh(case).state == "in_review"
     flash = [str(m) for m in get_messages(response.wsgi_request)]
     assert flash[-1] == "补正材料已提交，恢复审查，承诺办结日期为2026年10月27日。"
+
+
+def test_a_clock_stopped_when_overdue_says_overdue(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)  # due 10-22
+    with on(at(2026, 10, 26, 10, 0)):  # 10-23 counted late; not 10-26, stopped that day
+        review.do_suspend(case, actor=staff.handler, procedure="hearing", reason="依法举行听证")
+    with on(at(2026, 10, 28, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "剩余办理时间 已超期 1 个工作日" in text
+    assert "还有 -" not in text

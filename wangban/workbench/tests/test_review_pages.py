@@ -197,10 +197,10 @@ def test_the_review_queue_query_count_does_not_grow_with_the_page(
         html = client.get(QUEUE).content.decode()
     assert len(rows_of(html)) == 3
     assert len(three) == len(one)
-    # session, user, device, roles; the item and step filters; the tabs' counts (one
-    # aggregate, which also gives an open tab's number of pages), the page's ids, then its
-    # rows (one query with both lights). Not the user's own applications: no agent grants.
-    assert len(one) == 9
+    # session, user, device, roles, agent grants (to leave out the user's own applications);
+    # the item and step filters; the tabs' counts (one aggregate, which also gives an open
+    # tab's number of pages), the page's ids, then its rows (one query with both lights).
+    assert len(one) == 10
 
 
 def test_the_review_queue_pages_an_open_tab_by_its_count_and_the_closed_tab_by_its_own(
