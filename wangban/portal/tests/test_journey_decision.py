@@ -1,5 +1,6 @@
-"""Browser journey on a phone: the applicant opens their decided case (built with the real
-review actions, the decision rendered and sealed as the worker does), reads the decision,
+"""Browser journeys on a phone: the applicant follows a case under review (its due date,
+remaining working days and light); opens their decided case (built with the real review
+actions, the decision rendered and sealed as the worker does), reads the decision,
 downloads the sealed 准予行政许可决定书, follows its verification link and sees 验证通过,
 then checks the downloaded file on the same page. No page scrolls sideways."""
 
@@ -78,3 +79,26 @@ def test_open_the_decision_download_it_and_verify_its_seal(
     page.get_by_role("button", name="核对文件").click()
     page.wait_for_load_state()
     assert page.locator("#upload-result").get_by_text("验证失败").is_visible()
+
+
+def test_follow_a_case_under_review_its_due_date_and_light(page, city: City) -> None:
+    """Accepted Thu 09-24 with P = 15: on Tue 10-20 it is due Thu 10-22 and blue."""
+    import time_machine
+
+    from wangban.cases.tests.helpers import at
+    from wangban.cases.tests.review_helpers import accepted_case
+
+    staff = review_world(city)
+    case = accepted_case(city, staff)
+    with time_machine.travel(at(2026, 10, 20, 10, 0), tick=True):
+        page.goto("/login/")
+        page.get_by_label("用户名", exact=True).fill("someone")
+        page.get_by_label("密码", exact=True).fill("applicant-password-1")
+        page.get_by_role("button", name="登录", exact=True).click()
+        page.wait_for_url("**/account/")
+        page.goto(f"/cases/{case.pk}/")
+        facts = " ".join(page.get_by_label("办件要点").inner_text().split())
+    assert "承诺办结日期 2026年10月22日" in facts
+    assert "剩余办理时间 2 个工作日" in facts
+    assert "办理时限状态 蓝灯：即将到达承诺办结日期" in facts
+    assert fits_the_screen(page)
