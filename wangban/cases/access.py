@@ -241,7 +241,6 @@ def _case_row_lock(case_id: str) -> QuerySet[Case]:
     return Case.objects.select_for_update().filter(pk=case_id).only("pk").order_by()
 
 
-# Every case request reads its case so: compiled once (wangban/core/prepared.py).
 def lock_cases(ids: list[str]) -> None:
     """Lock the rows of the cases `ids` (in order of id, as every locker does), alone: read
     them with their current step afterwards (`_case_row_lock` says why). The calendar is
@@ -250,6 +249,7 @@ def lock_cases(ids: list[str]) -> None:
     list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
+# Every case request reads its case so: compiled once (wangban/core/prepared.py).
 _READ_CASE = Prepared(_case_by_id, "str")
 _LOCK_CASE = Prepared(_case_row_lock, "str")
 
