@@ -21,6 +21,7 @@ clock), 第二十七条 (delivery: pickup, mail, online), 第三十条 (extensio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -142,16 +143,19 @@ def _deciding_step(case: Case) -> CaseStep | None:
     return current
 
 
+#: The actions' own conditions on the case as it is, which no input changes (409).
+_PRECONDITIONS: dict[str, Callable[[Case], object]] = {
+    CaseAction.APPROVE_STEP: _passing_on,
+    CaseAction.RETURN_STEP: _returning,
+    CaseAction.DECIDE: _deciding_step,
+    CaseAction.TERMINATE: require_correction_overdue,
+}
+
+
 def require_possible(case: Case, action: str) -> None:
-    """The action's own conditions on the case as it is, which no input changes (409):
-    checked before the input (400), as API.md orders them, by callers that validate the
-    input apart (the API's transitions)."""
-    check = {
-        CaseAction.APPROVE_STEP: _passing_on,
-        CaseAction.RETURN_STEP: _returning,
-        CaseAction.DECIDE: _deciding_step,
-        CaseAction.TERMINATE: require_correction_overdue,
-    }.get(CaseAction(action))
+    """The action's own conditions (`_PRECONDITIONS`), checked before the input (400), as
+    API.md orders them, by callers that validate the input apart (the API's transitions)."""
+    check = _PRECONDITIONS.get(action)
     if check is not None:
         check(case)
 
