@@ -286,6 +286,10 @@ class CaseSerializer(serializers.Serializer):
     form = serializers.DictField(label="申请表", help_text="按事项电子表单（JSON Schema）填写")
     materials = CaseMaterialSerializer(label="申请材料", many=True)
     events = CaseEventSerializer(label="办理记录", many=True)
+    revision = serializers.IntegerField(
+        label="办件版本",
+        help_text="办理记录的条数，办件每有变化即增加；办理时回传，办件已变化则为 409 stale",
+    )
 
 
 # --- Requests ------------------------------------------------------------------------------
@@ -448,6 +452,16 @@ def step_field() -> serializers.CharField:
     )
 
 
+def revision_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        label="办件版本",
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="客户端看到的 revision（办理记录的条数）；办件此后有任何变化时为 409 stale",
+    )
+
+
 def choice_field(label: str, choices: Any, message: str, **kwargs: Any) -> serializers.ChoiceField:
     return serializers.ChoiceField(
         label=label,
@@ -461,12 +475,14 @@ class ApproveStepTransition(serializers.Serializer):
     action = action_field(CaseAction.APPROVE_STEP)
     opinion = reason_field("审查意见")
     step = step_field()
+    revision = revision_field()
 
 
 class ReturnStepTransition(serializers.Serializer):
     action = action_field(CaseAction.RETURN_STEP)
     reason = reason_field("退回理由")
     step = step_field()
+    revision = revision_field()
 
 
 class ReassignTransition(serializers.Serializer):
@@ -488,6 +504,7 @@ class ReassignTransition(serializers.Serializer):
         help_text="本环节部门的编码，退回部门队列；与 assignee 二选一",
     )
     step = step_field()
+    revision = revision_field()
 
 
 class SuspendTransition(serializers.Serializer):
@@ -500,12 +517,14 @@ class SuspendTransition(serializers.Serializer):
     )
     reason = reason_field("挂起理由")
     step = step_field()
+    revision = revision_field()
 
 
 class ResumeTransition(serializers.Serializer):
     action = action_field(CaseAction.RESUME)
     note = reason_field("说明")
     step = step_field()
+    revision = revision_field()
 
 
 class ExtendTransition(serializers.Serializer):
@@ -522,6 +541,7 @@ class ExtendTransition(serializers.Serializer):
     )
     reason = reason_field("延期理由")
     step = step_field()
+    revision = revision_field()
 
 
 class DecideTransition(serializers.Serializer):
@@ -540,6 +560,7 @@ class DecideTransition(serializers.Serializer):
         help_text="不填时为事项的设定依据",
     )
     step = step_field()
+    revision = revision_field()
 
 
 class CompleteTransition(serializers.Serializer):
@@ -558,6 +579,7 @@ class CompleteTransition(serializers.Serializer):
         help_text="邮寄送达时必填",
     )
     step = step_field()
+    revision = revision_field()
 
 
 #: What a transition does: the locked case, the user, the checked body, the Django request.
@@ -609,13 +631,23 @@ def _withdraw(case: Case, user: Any, data: dict[str, Any], request: HttpRequest)
 
 def _approve_step(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
     review.do_approve_step(
-        case, actor=user, opinion=data["opinion"], step=data.get("step"), request=request
+        case,
+        actor=user,
+        opinion=data["opinion"],
+        step=data.get("step"),
+        revision=data.get("revision"),
+        request=request,
     )
 
 
 def _return_step(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
     review.do_return_step(
-        case, actor=user, reason=data["reason"], step=data.get("step"), request=request
+        case,
+        actor=user,
+        reason=data["reason"],
+        step=data.get("step"),
+        revision=data.get("revision"),
+        request=request,
     )
 
 
@@ -626,6 +658,7 @@ def _reassign(case: Case, user: Any, data: dict[str, Any], request: HttpRequest)
         assignee=data.get("assignee"),
         queue=data.get("queue"),
         step=data.get("step"),
+        revision=data.get("revision"),
         request=request,
     )
 
@@ -637,12 +670,20 @@ def _suspend(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) 
         procedure=data["procedure"],
         reason=data["reason"],
         step=data.get("step"),
+        revision=data.get("revision"),
         request=request,
     )
 
 
 def _resume(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
-    review.do_resume(case, actor=user, note=data["note"], step=data.get("step"), request=request)
+    review.do_resume(
+        case,
+        actor=user,
+        note=data["note"],
+        step=data.get("step"),
+        revision=data.get("revision"),
+        request=request,
+    )
 
 
 def _extend(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -> None:
@@ -652,6 +693,7 @@ def _extend(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -
         working_days=data["working_days"],
         reason=data["reason"],
         step=data.get("step"),
+        revision=data.get("revision"),
         request=request,
     )
 
@@ -664,6 +706,7 @@ def _decide(case: Case, user: Any, data: dict[str, Any], request: HttpRequest) -
         reason=data["reason"],
         legal_basis=data["legal_basis"],
         step=data.get("step"),
+        revision=data.get("revision"),
         request=request,
     )
 
@@ -676,6 +719,7 @@ def _complete(case: Case, user: Any, data: dict[str, Any], request: HttpRequest)
         actor=user,
         delivery=data["delivery"],
         tracking_no=data.get("tracking_no"),
+        revision=data.get("revision"),
         request=request,
     )
 
@@ -1073,8 +1117,12 @@ class CaseTransitionView(CaseAPIView):
                 given = f"未知的操作“{str(name)[:50]}”" if name else "请指明操作（action）"
                 raise InvalidInput(fields={"action": [f"{given}；可用的操作：{valid}。"]})
             transition = TRANSITIONS[name]
-            seen = seen_step(data.get("step")) if "step" in transition.body().fields else None
-            review.require_may_act_on_step(case, request.user, name, seen)
+            fields = transition.body().fields
+            seen = seen_step(data.get("step")) if "step" in fields else None
+            revision = data.get("revision") if "revision" in fields else None
+            if isinstance(revision, bool) or not isinstance(revision, int):
+                revision = None  # anything but a whole number is the body's check (400)
+            review.require_may_act_on_step(case, request.user, name, seen, revision)
             check_transition(case.state, name)
             review.require_possible(case, name)
             body = transition.body(data=data)

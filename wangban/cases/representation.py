@@ -383,4 +383,6 @@ def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
         "form": case.form,
         "materials": [material_to_api(row) for row in case.materials.all()],
         "events": [event_to_api(event) for event in case.events.all()],
+        # Every change of a case is an event: the count tells one version from the next.
+        "revision": len(case.events.all()),
     }

@@ -77,29 +77,46 @@ TRACKING_NO_MAX_LENGTH = 64
 
 
 STALE_MESSAGE = "办件已被他人办理，当前环节已变化，请刷新后重试。"
+CHANGED_MESSAGE = "办件在您查看之后已被他人办理或变更，请刷新后重试。"
 
 
-def require_may_act_on_step(case: Case, actor: Any, action: str, step: Any) -> None:
+def revision_of(case: Case) -> int:
+    """The case's revision (API.md `revision`): how many events it has. Every change of a
+    case is an event, so a client that saw another number saw another case."""
+    return CaseEvent.objects.filter(case_id=case.pk).count()
+
+
+def require_may_act_on_step(
+    case: Case, actor: Any, action: str, step: Any, revision: int | None = None
+) -> None:
     """403 when `actor` may not take `action` now, 409 `stale` when they saw another current
-    step (`step`; None when not given), in API.md's order (403 before 409), except for the
-    case's own staff: their right may have moved on with the step since they read it (a
-    colleague passed it on), so they learn that the case changed, not that it is not
-    theirs."""
-    stale = step is not None and str(step) != str(case.current_step_id)
+    step (`step`) or another revision of the case (`revision`; None when not given), in
+    API.md's order (403 before 409), except for the case's own staff: their right may have
+    moved on with the step since they read it (a colleague passed it on), so they learn
+    that the case changed, not that it is not theirs."""
+    stale = ""
+    if step is not None and str(step) != str(case.current_step_id):
+        stale = STALE_MESSAGE
+    elif revision is not None and revision != revision_of(case):
+        stale = CHANGED_MESSAGE
     if stale and (is_queue_clerk(case, actor) or is_reviewer_of(case, actor)):
-        raise Conflict(STALE_MESSAGE, code="stale")
+        raise Conflict(stale, code="stale")
     require_may_act(case, actor, action)
     if stale:
-        raise Conflict(STALE_MESSAGE, code="stale")
+        raise Conflict(stale, code="stale")
 
 
 def _begin(
-    case: Case | str, actor: Any, action: str, step: int | str | None = None
+    case: Case | str,
+    actor: Any,
+    action: str,
+    step: int | str | None = None,
+    revision: int | None = None,
 ) -> tuple[Case, str]:
     """Lock and check: 404, 403 and 409 `stale` (`require_may_act_on_step`), 409
     `invalid_transition`. Returns the case and the table's new state."""
     locked = lock_case(case, actor)
-    require_may_act_on_step(locked, actor, action, step)
+    require_may_act_on_step(locked, actor, action, step, revision)
     return locked, check_transition(locked.state, action)
 
 
@@ -202,12 +219,13 @@ def do_approve_step(
     actor: Any,
     opinion: str,
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Pass the current step on to the next with the holder's opinion (审查意见; 淮安办法第十三条:
     承办、审核、审批). The last step does not pass on: it decides (`do_decide`)."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.APPROVE_STEP, step)
+        locked, target = _begin(case, actor, CaseAction.APPROVE_STEP, step, revision)
         current, following = _passing_on(locked)
         text = _require_text(opinion, "opinion", "请填写审查意见。")
         now = timezone.now()
@@ -241,13 +259,14 @@ def do_return_step(
     actor: Any,
     reason: str,
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Send the case back one step with the reason (退回, 镇江办法第八条: 退回须说明理由). The
     previous step is visited again (a new visit with its own budget), for the step's named
     person or its department's pool; the acceptance step cannot be returned to."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.RETURN_STEP, step)
+        locked, target = _begin(case, actor, CaseAction.RETURN_STEP, step, revision)
         current, previous = _returning(locked)
         text = _require_text(reason, "reason", "请写明退回的理由。")
         now = timezone.now()
@@ -287,6 +306,7 @@ def do_reassign(
     assignee: str | None = None,
     queue: str | None = None,
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """转办改派 (镇江办法第七条): hand the current work to another person when someone is
@@ -296,7 +316,7 @@ def do_reassign(
     department whose pool takes it (the accepting department, or the step's). The step keeps
     its budget and due date."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.REASSIGN, step)
+        locked, target = _begin(case, actor, CaseAction.REASSIGN, step, revision)
         if locked.state == CaseState.SUBMITTED:
             department, role, current = locked.accepting_department, str(Role.CLERK), None
             holder_id = locked.intake_assignee_id
@@ -360,6 +380,7 @@ def do_suspend(
     procedure: str,
     reason: str,
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Suspend for a special procedure (特别程序: 现场勘查、检验、检测、检疫、专家评审、听证、
@@ -367,7 +388,7 @@ def do_suspend(
     applicant is told the procedure and the reason. `procedure` is one of API.md's codes;
     one the item's guide does not declare is allowed and marked as such."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.SUSPEND, step)
+        locked, target = _begin(case, actor, CaseAction.SUSPEND, step, revision)
         problems: dict[str, list[str]] = {}
         if procedure not in SpecialProcedure.values:
             problems["procedure"] = [
@@ -418,12 +439,13 @@ def do_resume(
     actor: Any,
     note: str = "",
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """End the special procedure: the clock runs again from today, which counts
     (DESIGN.md §5), and the applicant is told the new due date."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.RESUME, step)
+        locked, target = _begin(case, actor, CaseAction.RESUME, step, revision)
         text = _text(note, "note")
         fields = schedule.restart_clock(
             locked, actor=actor, now=timezone.now(), action=CaseAction.RESUME, note=text
@@ -453,6 +475,7 @@ def do_extend(
     working_days: Any,
     reason: str,
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """延长办理期限 with the approver's approval and the reason (行政许可法第四十二条, 淮安办法
@@ -461,7 +484,7 @@ def do_extend(
     (10 working days, or the item's legal basis) are recorded all the same, flagged as a
     violation (`extension_exceeds_statutory`) for supervision."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.EXTEND, step)
+        locked, target = _begin(case, actor, CaseAction.EXTEND, step, revision)
         problems: dict[str, list[str]] = {}
         days = 0
         try:
@@ -566,6 +589,7 @@ def do_decide(
     reason: str = "",
     legal_basis: str = "",
     step: int | str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """作出准予或不予许可的决定 at the last step (行政许可法第三十八条: 不予许可应当说明理由，
@@ -574,7 +598,7 @@ def do_decide(
     the item's unless one is given. The decision document (准予/不予许可决定书) is rendered
     and sealed by the task worker after the commit, not in this transaction."""
     with action_transaction(case):
-        locked, _ = _begin(case, actor, CaseAction.DECIDE, step)
+        locked, _ = _begin(case, actor, CaseAction.DECIDE, step, revision)
         current = _deciding_step(locked)
         problems: dict[str, list[str]] = {}
         if outcome not in DecisionOutcome.values:
@@ -647,13 +671,14 @@ def do_complete(
     actor: Any,
     delivery: str,
     tracking_no: str | None = None,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """办结: the clerk records how the result reached the applicant (大安办法第二十七条 送达;
     乌海规范第十六条): picked up at the window, mailed with the tracking number, or delivered
     online. Closes the case."""
     with action_transaction(case):
-        locked, target = _begin(case, actor, CaseAction.COMPLETE)
+        locked, target = _begin(case, actor, CaseAction.COMPLETE, revision=revision)
         problems: dict[str, list[str]] = {}
         if delivery not in Delivery.values:
             problems["delivery"] = ["请选择送达方式：窗口领取、邮寄送达或网上送达。"]

@@ -148,6 +148,7 @@ def test_an_application_goes_from_draft_to_acceptance_through_the_api(city: City
             event("sign_in", "submitted", "submitted"),
             event("accept", "submitted", "in_review"),
         ],
+        "revision": 4,
     }
     # The same body on a later read; every write audited on the API channel.
     assert read.json() == accepted.json()
@@ -207,6 +208,7 @@ def test_a_draft_has_no_deadlines_and_no_clock(city: City) -> None:
         "closing_reason": "",
         "closed_at": None,
         "materials": [],
+        "revision": 1,
     }
     assert body["events"] == [event("create", None, "draft")]
 

@@ -562,3 +562,32 @@ def test_a_case_withdrawn_during_review_has_no_due_date_and_sorts_last(
     rows = [(row["id"], row["due_date"]) for row in body["results"]]
     assert rows == [(running.pk, str(fresh(running).due_date)), (withdrawn.pk, None)]
     assert fresh(withdrawn).legal_due_date is None
+
+
+def test_a_revision_seen_before_another_change_is_stale(city: City, staff: Staff) -> None:
+    """Two approvers on the same page each extend by 6: the `step` has not moved, the case
+    has. With the `revision` they saw, the second is 409 stale and changes nothing."""
+    case = last_step_case(city, staff)
+    seen = client_for(staff.approver).get(f"/api/v1/cases/{case.pk}").json()
+    body = {
+        "action": "extend",
+        "working_days": 6,
+        "reason": "需征求意见",
+        "step": seen["current_step"]["id"],
+        "revision": seen["revision"],
+    }
+    with on(ACTED_AT):
+        first = post(staff.approver, case, body)
+        assert first.status_code == 200
+        assert first.json()["revision"] == seen["revision"] + 1
+        before = trace(case)
+        status, answer = refused(
+            make_staff("approver_two", city.transport, Role.APPROVER), case, body
+        )
+    assert (status, answer["code"]) == (409, "stale")
+    assert trace(case) == before
+    # A revision that is no whole number is the body's (400).
+    with on(ACTED_AT):
+        status, answer = refused(staff.approver, case, {**body, "revision": "new"})
+    assert status == 400
+    assert "revision" in answer["fields"]

@@ -165,3 +165,34 @@ def test_a_resumption_and_a_withdrawal_at_once(city: City, staff: Staff) -> None
     assert (case.state, case.current_step, case.clock_running) == ("withdrawn", None, False)
     assert ClockStop.objects.filter(case=case, ended_at__isnull=True).count() == 0
     assert CaseStep.objects.filter(case=case, finished_at__isnull=True).count() == 0
+
+
+def test_two_extensions_from_the_same_page_at_once(city: City, staff: Staff) -> None:
+    """Neither moves the step: the `revision` both saw makes the second stale, so the case is
+    extended once (6 days, within the statutory 10), not twice into a violation."""
+    from wangban.cases.models import CaseExtension
+
+    other = make_staff("approver_two", city.transport, Role.APPROVER)
+    case = accepted(city, staff)
+    review.do_approve_step(case.pk, actor=staff.reviewer, opinion="同意")
+    review.do_approve_step(case.pk, actor=staff.second, opinion="同意")
+    seen = fresh(case)
+    revision = review.revision_of(seen)
+    results = run_together(
+        [
+            partial(
+                review.do_extend,
+                case.pk,
+                actor=who,
+                working_days=6,
+                reason="需核查",
+                step=seen.current_step_id,
+                revision=revision,
+            )
+            for who in (staff.approver, other)
+        ]
+    )
+    assert outcome(results) == ["ok", "stale"]
+    assert fresh(case).extension_days == 6
+    assert CaseExtension.objects.filter(case=case).count() == 1
+    assert not CaseExtension.objects.filter(case=case, exceeds_statutory=True).exists()

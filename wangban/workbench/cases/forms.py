@@ -151,10 +151,12 @@ def _text(label: str, *, rows: int = 3, hint: str = "", required: bool = False) 
 
 
 class ReviewForm(forms.Form):
-    """A review action's form. `step` is the current step the page showed: when another
-    member of staff has moved the case on meanwhile, the action answers 409 `stale`."""
+    """A review action's form. `step` is the current step the page showed and `revision`
+    the case's revision: when another member of staff has moved the case on or changed it
+    meanwhile, the action answers 409 `stale`."""
 
     step = forms.CharField(required=False, widget=forms.HiddenInput)
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ApproveStepForm(ReviewForm):

@@ -884,10 +884,12 @@ REVIEW_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _review_form(case: Case, action: str, data: QueryDict | None = None) -> ReviewForm:
+def _review_form(
+    case: Case, action: str, data: QueryDict | None = None, revision: int | None = None
+) -> ReviewForm:
     kwargs: dict[str, Any] = {
         "prefix": action,
-        "initial": {"step": case.current_step_id or ""},
+        "initial": {"step": case.current_step_id or "", "revision": revision},
     }
     if action == A.REASSIGN:
         step = case.current_step
@@ -903,8 +905,11 @@ def review_panels(
     """The forms of the review actions `user` may take now; `bound` in place of the fresh
     form of `bound_action` (the one that came back with errors)."""
     panels = []
-    for action in present.review_actions(case, user):
-        form = bound if action == bound_action and bound is not None else _review_form(case, action)
+    actions_now = present.review_actions(case, user)
+    revision = review.revision_of(case) if actions_now else None
+    for action in actions_now:
+        fresh = action != bound_action or bound is None
+        form = _review_form(case, action, revision=revision) if fresh else bound
         button, _ = REVIEW_TEXTS[action]
         panels.append(
             {
@@ -918,13 +923,15 @@ def review_panels(
     return panels
 
 
-def _precheck(case: Case, user: Any, action: str, step: str) -> DomainError | None:
+def _precheck(
+    case: Case, user: Any, action: str, step: str, revision: int | None
+) -> DomainError | None:
     """The refusals before the input, in the actions' order (403 and stale 409 as
     `review.require_may_act_on_step` orders them, then 409), so that bad input on a case
     one may not change is not reported as bad input."""
     seen = step if step and action != A.COMPLETE else None
     try:
-        review.require_may_act_on_step(case, user, action, seen)
+        review.require_may_act_on_step(case, user, action, seen, revision)
     except (Conflict, Forbidden) as refusal:
         return refusal
     if action not in present.review_actions(case, user):
@@ -935,7 +942,11 @@ def _precheck(case: Case, user: Any, action: str, step: str) -> DomainError | No
 
 def _perform(request: HttpRequest, case: Case, action: str, data: dict[str, Any]) -> Case:
     """The action with the form's values (every write is an action of `review`)."""
-    common: dict[str, Any] = {"actor": request.user, "request": request}
+    common: dict[str, Any] = {
+        "actor": request.user,
+        "request": request,
+        "revision": data.get("revision"),
+    }
     if action != A.COMPLETE:
         common["step"] = data.get("step") or None
     if action == A.APPROVE_STEP:
@@ -1015,7 +1026,12 @@ def review_action(request: HttpRequest, case_id: str, action: str) -> HttpRespon
     case = visible_case(request, case_id)
     form = _review_form(case, action, request.POST)
     typed = _typed_text(request, action)
-    refusal = _precheck(case, request.user, action, request.POST.get(f"{action}-step", ""))
+    seen_revision = request.POST.get(f"{action}-revision", "")
+    whole = seen_revision.isascii() and seen_revision.isdigit() and len(seen_revision) <= 18
+    revision = int(seen_revision) if whole else None  # else the form's own check (400)
+    refusal = _precheck(
+        case, request.user, action, request.POST.get(f"{action}-step", ""), revision
+    )
     if refusal is not None:
         return _refused(request, case_id, refusal, typed)
     if action == A.DECIDE and form.is_valid() and _to_confirm(form.cleaned_data):

@@ -663,6 +663,33 @@ def test_a_stale_page_gets_409_and_changes_nothing(client: Client, city: City) -
     assert trace(case) == before
 
 
+def test_a_page_shown_before_another_change_gets_409(client: Client, city: City) -> None:
+    """Two approvers open the same case at 审批; the first extends it by 6 working days; the
+    second's form still carries the revision the page showed: 409 `stale`, not a second
+    extension into a statutory violation."""
+    staff = setup(city)
+    case = last_step_case(city, staff)
+    signed_in(client, staff.approver)
+    status, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 9, 24, 11, 0))
+    assert status == 200
+    shown = re.search(r'name="extend-revision" value="(\d+)"', html)
+    assert shown is not None
+    form = {
+        "extend-step": str(case.current_step_id),
+        "extend-revision": shown.group(1),
+        "extend-working_days": "6",
+        "extend-reason": "需征求公安部门意见",
+    }
+    with on(at(2026, 9, 24, 11, 1)):
+        review.do_extend(case, actor=staff.approver, working_days=6, reason="需核查")
+    before = trace(case)
+    signed_in(client, make_staff("approver_two", city.transport, Role.APPROVER))
+    response = post(client, action_url(case, "extend"), form, at(2026, 9, 24, 11, 2))
+    assert response.status_code == 409
+    assert "办件在您查看之后已被他人办理或变更，请刷新后重试。" in response.content.decode()
+    assert trace(case) == before
+
+
 def test_a_refusal_shows_back_what_was_typed(client: Client, city: City) -> None:
     """The form may no longer be offered once the case moved on: the opinion the second
     reviewer wrote comes back, to be copied, and nothing is changed."""
