@@ -51,6 +51,7 @@ ERROR_STATUSES = {
     "403": "无权执行（permission_denied、csrf_failed）",
     "404": "对象不存在或无权查看（not_found）",
     "405": "不支持该请求方法（method_not_allowed）",
+    "406": "无法提供 Accept 所要求的格式（not_acceptable）",
     "409": "当前状态不允许（conflict、idempotency_key_reused 等）",
     "413": "上传内容过大（payload_too_large）",
     "415": "不支持的内容类型（unsupported_media_type）",
