@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 from django.db.models.functions import NullIf
+from django.urls import reverse
 
 from wangban.cases.access import applicant_cases
 from wangban.cases.choices import CLOCK_STATES, Light
-from wangban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep
+from wangban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, ReplacedMaterial
 from wangban.core.errors import InvalidInput
 
 
@@ -158,9 +159,21 @@ def with_step_light(queryset: QuerySet[CaseStep], today: date) -> QuerySet[StepW
     )
 
 
-def url_file_name(material: CaseMaterial) -> str:
-    """The last part of a material's download URL: `M01.pdf` for material M01 whose file is
-    a PDF. Never the uploaded name, which may hold an identity number (API.md: personal
-    identifiers never travel in URLs); the download still carries its real name."""
+def url_file_name(material: CaseMaterial | ReplacedMaterial) -> str:
+    """The last part of a material's download URL (or of the file a correction replaced):
+    `M01.pdf` for material M01 whose file is a PDF. Never the uploaded name, which may hold
+    an identity number (API.md: personal identifiers never travel in URLs); the download
+    still carries its real name."""
     suffix = PurePosixPath(material.file_name).suffix.lower()
     return material.material_code + (suffix if suffix.isascii() and len(suffix) <= 6 else "")
+
+
+def replaced_materials(case: Case, url_name: str) -> list[ReplacedMaterial]:
+    """The files corrections replaced (补正前的材料), oldest first, each with its `url`: the
+    download view `url_name` (the portal's or the workbench's), ending in the material code
+    (`url_file_name`), never in the uploaded name."""
+    rows = list(case.replaced_materials.order_by("replaced_at", "pk"))
+    for row in rows:
+        url = reverse(url_name, args=[case.pk, row.pk, url_file_name(row)])
+        row.url = url  # type: ignore[attr-defined]
+    return rows

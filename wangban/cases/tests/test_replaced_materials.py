@@ -131,7 +131,7 @@ def test_staff_read_and_download_it_others_do_not(
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "补正前的材料" in text
     assert "道路运输经营许可申请表 第 1 次 申请表.pdf" in text
-    url = reverse("workbench:case-replaced-material", args=[case.pk, kept.pk, "申请表.pdf"])
+    url = reverse("workbench:case-replaced-material", args=[case.pk, kept.pk, "M01.pdf"])
     assert f'href="{url}"' in html
 
     response = client.get(url)
@@ -165,7 +165,7 @@ def test_the_applicant_reads_and_downloads_it_in_the_portal(
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "补正前的材料" in text
     assert "道路运输经营许可申请表（第 1 次提交）： 申请表.pdf" in text
-    url = reverse("portal:case-replaced-material", args=[case.pk, kept.pk, "申请表.pdf"])
+    url = reverse("portal:case-replaced-material", args=[case.pk, kept.pk, "M01.pdf"])
     assert f'href="{url}"' in html
 
     response = client.get(url)
@@ -197,3 +197,34 @@ def test_a_case_without_corrections_shows_no_such_section(client: Client, city: 
     client.force_login(city.applicant)
     assert "补正前的材料" not in client.get(f"/cases/{case.pk}/").content.decode()
     assert not ReplacedMaterial.objects.exists()
+
+
+def test_a_replaced_file_s_url_carries_its_code_not_the_uploaded_name(
+    client: Client, city: City
+) -> None:
+    """API.md: personal identifiers never travel in URLs (nor reach access logs); the link
+    to a file a correction replaced ends in the material code, as a current material's does
+    (`queries.url_file_name`), and the download keeps its real name."""
+    item(city)
+    applicant = city.applicant
+    number = "110101199003074477"
+    case = draft_case(city)
+    attach(case, applicant, "M01", f"{number}身份证.PDF", b"9")
+    attach(case, applicant, "M02", "营业执照.pdf", b"10")
+    actions.do_submit(case, actor=applicant)
+    actions.do_request_correction(case, actor=city.transport_clerk, items=NOTICE)
+    attach(case, applicant, "M01", "申请表（签字）.pdf", b"11")
+    kept = ReplacedMaterial.objects.get(case=case)
+    pages = [
+        (city.transport_clerk, f"/workbench/cases/{case.pk}/", "workbench"),
+        (applicant, f"/cases/{case.pk}/", "portal"),
+    ]
+    for user, page, namespace in pages:
+        client.force_login(user)
+        links = re.findall(r'href="([^"]+)"', client.get(page).content.decode())
+        url = reverse(f"{namespace}:case-replaced-material", args=[case.pk, kept.pk, "M01.pdf"])
+        assert url in links
+        assert not [link for link in links if number in link]
+        response = client.get(url)
+        assert response.status_code == 200
+        assert f"{number}" in response["Content-Disposition"]

@@ -22,7 +22,7 @@ from wangban.accounts.forms import add_domain_error
 from wangban.cases import actions
 from wangban.cases.choices import CaseAction, CaseState
 from wangban.cases.models import Case
-from wangban.cases.queries import timeline
+from wangban.cases.queries import replaced_materials, timeline
 from wangban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from wangban.core.files import human_size
 from wangban.portal.cases import helpers
@@ -95,7 +95,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "documents": helpers.documents(case),
         "rows": [row for row in helpers.material_rows(case) if row.attached is not None],
         # What a correction replaced stays on record, for the applicant too (补正前的材料).
-        "replaced": list(case.replaced_materials.order_by("replaced_at", "pk")),
+        "replaced": replaced_materials(case, "portal:case-replaced-material"),
         "events": [
             {
                 "at": timezone.localtime(event.at),

@@ -35,7 +35,7 @@ from wangban.cases.choices import CaseAction, CaseState, Channel, DecisionOutcom
 from wangban.cases.documents import all_documents_of
 from wangban.cases.identity import do_reveal_applicant_id_number
 from wangban.cases.models import Case
-from wangban.cases.queries import timeline
+from wangban.cases.queries import replaced_materials, timeline
 from wangban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from wangban.portal.account.auth import workbench_login_required
 from wangban.portal.schema_form import error_summary, parse_form, render_fields
@@ -262,7 +262,7 @@ def _case_context(
         "materials_editable": editable,
         "upload_types": UPLOAD_TYPES,
         "upload_hint": MATERIAL_HINT,
-        "replaced_materials": list(case.replaced_materials.order_by("replaced_at", "pk")),
+        "replaced_materials": replaced_materials(case, "workbench:case-replaced-material"),
         "documents": all_documents_of(case),
         "notices": list(case.correction_notices.order_by("issued_at", "pk")),
         "events": list(timeline(case).select_related("actor")),
