@@ -23,8 +23,10 @@ from playwright.sync_api import expect
 from wangban.accounts.tests.helpers import totp_code, totp_device
 from wangban.cases import actions
 from wangban.cases.models import Case
+from wangban.cases.tests.helpers import FORM as CASE_FORM
 from wangban.cases.tests.helpers import at, submitted_case
 from wangban.cases.tests.review_helpers import ACCEPTED_AT, review_item, review_staff
+from wangban.catalog.tests.helpers import FORM
 from wangban.conftest import City
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -183,3 +185,30 @@ def test_review_suspension_extension_and_decision(page, city: City) -> None:
         "2026-10-12",
         "2026-11-03",
     )
+
+
+#: An item's form whose last field has the long label of an applicant's commitment, as the
+#: demo's items have: its value must not be squeezed beside it on a phone.
+PROMISE = "本人承诺所填内容及所附材料真实、有效，如有虚假愿承担相应法律责任"
+FORM_WITH_PROMISE = {
+    **FORM,
+    "properties": {**FORM["properties"], "promise": {"type": "boolean", "title": PROMISE}},
+}
+
+
+def test_the_case_page_fits_a_phone(page, city: City) -> None:
+    review_item(city, steps=STEPS, form_schema=FORM_WITH_PROMISE)
+    staff = review_staff(city)
+    totp_device(staff.handler)
+    with time_machine.travel(ACCEPTED_AT, tick=False):
+        case = submitted_case(city, form={**CASE_FORM, "promise": True})
+        actions.do_accept(case, actor=staff.clerk)
+    case_url = f"/workbench/cases/{case.pk}/"
+    page.set_viewport_size({"width": 375, "height": 800})
+
+    with travel(at(2026, 9, 28, 9, 30)):
+        sign_in(page, staff.handler, case_url)
+        assert no_sideways_scroll(page)
+        expect(page.locator(".form-data")).to_contain_text("某某运输有限公司")
+        width = page.locator(".form-data dd").first.bounding_box()["width"]
+        assert width > 100  # the value has room: not one character a line
