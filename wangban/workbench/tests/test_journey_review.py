@@ -21,13 +21,14 @@ import time_machine
 from playwright.sync_api import expect
 
 from wangban.accounts.tests.helpers import totp_code, totp_device
-from wangban.cases import actions
+from wangban.cases import actions, review
 from wangban.cases.models import Case
 from wangban.cases.tests.helpers import FORM as CASE_FORM
-from wangban.cases.tests.helpers import at, submitted_case
+from wangban.cases.tests.helpers import at, draft_case, submitted_case
 from wangban.cases.tests.review_helpers import ACCEPTED_AT, review_item, review_staff
 from wangban.catalog.tests.helpers import FORM
 from wangban.conftest import City
+from wangban.workbench.tests.test_case_pages import png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -196,12 +197,18 @@ FORM_WITH_PROMISE = {
 }
 
 
-def test_the_case_page_fits_a_phone(page, city: City) -> None:
+def test_the_case_page_fits_a_phone_and_its_errors_take_the_focus(page, city: City) -> None:
     review_item(city, steps=STEPS, form_schema=FORM_WITH_PROMISE)
     staff = review_staff(city)
     totp_device(staff.handler)
     with time_machine.travel(ACCEPTED_AT, tick=False):
-        case = submitted_case(city, form={**CASE_FORM, "promise": True})
+        case = draft_case(city, form={**CASE_FORM, "promise": True})
+        # Images: Chromium's viewer of a PDF preview near the top takes the focus once loaded.
+        for code in ("M01", "M02"):
+            actions.do_attach_material(
+                case, actor=city.applicant, material_code=code, upload=png(f"{code}.png")
+            )
+        actions.do_submit(case, actor=city.applicant)
         actions.do_accept(case, actor=staff.clerk)
     case_url = f"/workbench/cases/{case.pk}/"
     page.set_viewport_size({"width": 375, "height": 800})
@@ -212,3 +219,26 @@ def test_the_case_page_fits_a_phone(page, city: City) -> None:
         expect(page.locator(".form-data")).to_contain_text("某某运输有限公司")
         width = page.locator(".form-data dd").first.bounding_box()["width"]
         assert width > 100  # the value has room: not one character a line
+        # No opinion: the error summary takes the focus and its link leads to the field.
+        submit_form(page, "approve_step")
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_focused()
+        expect(summary).to_contain_text("审查通过：")
+        summary.get_by_role("link").first.click()
+        expect(page.get_by_label("审查意见")).to_be_focused()
+        assert no_sideways_scroll(page)
+        # Someone else changed the case meanwhile: the refusal takes the focus.
+        page.get_by_label("审查意见").fill("材料齐全。")
+        review.do_suspend(case, actor=staff.handler, procedure="hearing", reason="听证")
+        submit_form(page, "approve_step")
+        refusal = page.locator(".notice[role=alert]")
+        expect(refusal).to_be_focused()
+        expect(refusal).to_contain_text("材料齐全。")
+
+
+def submit_form(page, panel: str) -> None:
+    """Submit the review form `panel` and wait for the page that answers."""
+    with page.expect_navigation():
+        page.locator(f"#review-{panel} button[type=submit]").focus()
+        page.keyboard.press("Enter")
+    settle(page)
