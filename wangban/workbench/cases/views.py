@@ -213,6 +213,17 @@ def repeat_notices_page(request: HttpRequest) -> HttpResponse:
 # --- The case page ---------------------------------------------------------------------------
 
 
+def _back(user: Any, case: Case) -> tuple[str, str]:
+    """The queue a case's pages lead back to: the one this user works it from (the review
+    queue once accepted, for the holders of a review role; else the acceptance queue for a
+    clerk), never one they may not open."""
+    if case.accepted_on is not None and user_has_role(user, *queues.REVIEW_QUEUE_ROLES):
+        return ("审批队列", reverse("workbench:cases-review"))
+    if user_has_role(user, Role.CLERK):
+        return ("受理队列", reverse("workbench:cases-queue"))
+    return ("工作台首页", reverse("workbench:home"))
+
+
 def _case_context(
     request: HttpRequest,
     case: Case,
@@ -231,13 +242,6 @@ def _case_context(
     user = request.user
     at = queues.now_for(user)
     accepted = case.accepted_on is not None
-    reviews = user_has_role(user, *queues.REVIEW_QUEUE_ROLES)
-    if accepted and reviews:
-        back = ("审批队列", reverse("workbench:cases-review"))
-    elif user_has_role(user, Role.CLERK):
-        back = ("受理队列", reverse("workbench:cases-queue"))
-    else:
-        back = ("工作台首页", reverse("workbench:home"))
     schema = case.version.form_schema
     editable = present.may_edit_materials(case, user)
     form_editable = editable and case.state == CaseState.DRAFT
@@ -270,7 +274,7 @@ def _case_context(
         "refusal": refusal,
         "summary": summary or [],
         "accepted": accepted,
-        "back": back,
+        "back": _back(user, case),
         "clock": present.clock_view(case, at.today) if accepted else None,
         "steps": present.step_views(case, at.today) if accepted else [],
         "stops": list(case.clock_stops.select_related("started_by", "ended_by"))
@@ -398,6 +402,7 @@ def _render_correction(
         {
             "case": case,
             "version": case.version,
+            "back": _back(request.user, case),
             "rows": rows,
             "notices": notices,
             "repeat": bool(notices),
@@ -556,6 +561,7 @@ def _reason_page(request: HttpRequest, case_id: str, action: str) -> HttpRespons
         {
             "case": case,
             "version": case.version,
+            "back": _back(request.user, case),
             "form": form,
             "texts": texts,
             "errors": error_entries(form),

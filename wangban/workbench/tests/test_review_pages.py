@@ -802,3 +802,18 @@ def test_a_case_withdrawn_during_review_shows_no_due_dates(client: Client, city:
     assert "2026-10-22" not in html
     assert 'class="due-date"' not in html
     assert "停止计时期间不计算" not in html
+
+
+def test_the_correction_page_during_review_leads_back_to_the_review_queue(
+    client: Client, city: City
+) -> None:
+    """A handler holds no clerk role: the acceptance queue is a 403 to them, so the page's
+    breadcrumb leads to their own queue, as the case page's does."""
+    staff = setup(city)
+    case = accepted_case(city, staff)
+    signed_in(client, staff.handler)
+    status, html = get(client, f"/workbench/cases/{case.pk}/correction/", at(2026, 9, 29, 10, 0))
+    assert status == 200
+    assert '<a href="/workbench/cases/review/">审批队列</a>' in html
+    assert "受理队列" not in html
+    assert get(client, "/workbench/cases/", at(2026, 9, 29, 10, 0))[0] == 403
