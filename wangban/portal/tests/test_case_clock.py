@@ -114,3 +114,30 @@ def test_a_clock_stopped_when_overdue_says_overdue(city: City) -> None:
         text = page_text(city, case.pk)
     assert "剩余办理时间 已超期 1 个工作日" in text
     assert "还有 -" not in text
+
+
+def test_the_correction_page_during_review_says_the_review_resumes(city: City) -> None:
+    """The case is accepted already: handing the correction in restarts the review and its
+    clock; nobody is going to answer whether it is accepted."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wangban.cases import actions
+    from wangban.cases.tests.helpers import PDF
+
+    review_item(city)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 29, 10, 0)):
+        actions.do_request_correction(
+            case, actor=staff.handler, items=[{"material_code": "M02", "reason": "复印件不清晰"}]
+        )
+    client = Client()
+    with on(at(2026, 10, 9, 10, 0)):
+        client.force_login(city.applicant)
+        upload = SimpleUploadedFile("M02.pdf", PDF, content_type="application/pdf")
+        url = f"/cases/{case.pk}/correct/"
+        client.post(url, {"action": "upload", "material_code": "M02", "file": upload})
+        html = client.get(url).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "答复是否受理" not in text
+    assert "全部材料已更换。提交后恢复审查，办理时限接着计算。" in text
