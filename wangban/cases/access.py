@@ -397,6 +397,17 @@ def cases_at_work(user: Any) -> QuerySet[Case]:
     return Case.objects.filter(_staff_side(user)).exclude(_own_applications(user))
 
 
+def cases_reviewed_by(user: Any) -> QuerySet[Case]:
+    """The cases `user` sees with a review role (`is_reviewer_of`: their departments' filed
+    cases and the co-handled ones that reached their steps), without their own
+    applications: what the review queues list. Not what they see as a window clerk or a
+    supervisor besides, which is no review work of theirs."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    staff_of = departments_where(user, *REVIEW_ROLES)
+    return Case.objects.filter(_reviewer_side(staff_of)).exclude(_own_applications(user))
+
+
 def _own_applications(user: Any) -> Q:
     """`is_own_application` in SQL."""
     filed_it = Q(created_by=user) & ~Q(channel=Channel.WINDOW)
@@ -411,11 +422,19 @@ def _staff_side(user: Any) -> Q:
     if clerk_of:
         scope |= Q(accepting_department__in=clerk_of) & (filed | Q(channel=Channel.WINDOW))
     if staff_of:
-        scope |= Q(department__in=staff_of) & filed
-        # Co-handling departments (联办) see the cases that reached their steps: the case
-        # steps of the workflow steps that name one of the user's departments.
-        cohandled = CaseStep.objects.filter(workflow_step__department__in=staff_of).order_by()
-        scope |= Q(_AmongIds(F("pk"), Subquery(cohandled.values("case_id"))))
+        scope |= _reviewer_side(staff_of)
     if user_has_role(user, Role.SUPERVISOR):
         scope |= filed
     return scope
+
+
+def _reviewer_side(staff_of: set[int]) -> Q:
+    """`is_reviewer_of` in SQL, for the departments `staff_of` where the user holds a review
+    role: their filed cases, and the co-handled cases that reached one of their steps (the
+    case steps of the workflow steps that name one of these departments)."""
+    if not staff_of:
+        return Q(pk__in=[])
+    cohandled = CaseStep.objects.filter(workflow_step__department__in=staff_of).order_by()
+    return (Q(department__in=staff_of) & ~Q(state=CaseState.DRAFT)) | Q(
+        _AmongIds(F("pk"), Subquery(cohandled.values("case_id")))
+    )

@@ -57,7 +57,7 @@ from wangban.accounts.choices import Role
 from wangban.accounts.models import Department, LegalPerson, User
 from wangban.accounts.roles import departments_where, user_roles
 from wangban.cases import clock
-from wangban.cases.access import cases_at_work, cases_visible_to
+from wangban.cases.access import cases_at_work, cases_reviewed_by, cases_visible_to
 from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
 from wangban.cases.models import Case, CaseStep, CorrectionNotice
@@ -421,9 +421,10 @@ def find_legal_person(text: str) -> LegalPerson | None:
 # - `due_soon` 即将到期 (blue) and `overdue` 已超期 (red): the case's light today.
 # - `done` 已办结: decided or completed.
 #
-# The scope is what `cases_at_work` gives the user (what they see as staff, not their own
-# applications), narrowed to accepted cases: for a reviewer their department's cases and
-# those that reached their department's steps.
+# The scope is what `cases_reviewed_by` gives the user (what they see with a review role, not
+# their own applications), narrowed to accepted cases: for a reviewer their department's cases
+# and those that reached their department's steps, not what they also see as a window clerk or
+# a supervisor.
 # Lights are `queries.with_light` and `queries.with_step_light`, with today passed in.
 
 TODO = "todo"
@@ -494,9 +495,10 @@ def review_tab_filter(tab: str, user: Any, today: date) -> Q:
 
 
 def review_scope(user: Any) -> QuerySet[Case]:
-    """Every case of the user's review queues, in any tab: what they see as staff (not
-    their own applications), accepted."""
-    return cases_at_work(user).filter(accepted_on__isnull=False)
+    """Every case of the user's review queues, in any tab: what they see with a review role
+    (not their own applications, nor what they see only as a window clerk or a supervisor),
+    accepted."""
+    return cases_reviewed_by(user).filter(accepted_on__isnull=False)
 
 
 @dataclass(frozen=True)

@@ -261,3 +261,33 @@ def test_a_reviewer_s_own_application_to_their_own_department_is_not_their_work(
     assert tab_of(own, queues.TODO, date(2026, 9, 25)) == []
     # Their colleague has it.
     assert tab_of(staff.reviewer, queues.TODO, date(2026, 9, 25)) == [case.pk]
+
+
+def test_what_a_reviewer_sees_only_as_a_window_clerk_is_not_in_their_review_queues(
+    city: City,
+) -> None:
+    """A centre window clerk who also reviews for the transport department sees the cases the
+    centre accepts for another department (一窗受理), but those are no review work of theirs:
+    neither in a tab nor in a count of the review queue. Nor is every filed case for a
+    supervisor who also holds a review role."""
+    from wangban.cases import actions
+    from wangban.cases.tests.helpers import ENTRUSTED_CODE, entrusted_department, submitted_case
+
+    review_item(city)
+    staff = review_staff(city)
+    entrusted_department(city)
+    centre_clerk = make_staff("centre_clerk", city.centre, Role.CLERK)
+    RoleGrant.objects.create(user=centre_clerk, department=city.transport, role=Role.REVIEWER)
+    RoleGrant.objects.create(user=city.supervisor, department=city.transport, role=Role.HANDLER)
+    own = accepted_case(city, staff)
+    with on(ACCEPTED_AT):
+        civil = submitted_case(city, ENTRUSTED_CODE)
+        actions.do_accept(civil, actor=centre_clerk)
+    today = date(2026, 12, 21)  # both overdue
+    for user in (centre_clerk, city.supervisor):
+        assert civil.pk in queues.cases_visible_to(user).values_list("pk", flat=True)
+        assert tab_of(user, queues.REVIEW_OVERDUE, today) == [own.pk]
+        counts = queues.review_tab_counts(
+            queues.review_scope(user), queues.ReviewFilter(), user, today
+        )
+        assert counts[queues.REVIEW_OVERDUE] == 1
