@@ -681,6 +681,8 @@ def reschedule_after_holiday_change(
 
 HOLIDAY_NOTE = "国家法定节假日安排调整，重新计算办结期限。"
 WAITING_NOTE = "国家法定节假日安排调整，重新计算受理前的期限。"
+#: The same for the answer day of a correction asked during review (the case is accepted).
+REVIEW_CORRECTION_NOTE = "国家法定节假日安排调整，重新计算补正期限。"
 
 
 def _reschedule_waiting(
@@ -753,7 +755,8 @@ def _reschedule_deadlines(
     case.save(update_fields=moved)
     if notice is not None and "correction_due_on" in moved:
         notice.save(update_fields=["answer_due_on"])
-    event = _record_reschedule(case, before, after, WAITING_NOTE, actor)
+    note = REVIEW_CORRECTION_NOTE if case.accepted_on is not None else WAITING_NOTE
+    event = _record_reschedule(case, before, after, note, actor)
     told = [
         f"{WAITING_TOLD[name]}由{before[name]}调整为{getattr(case, name)}"
         for name in WAITING_TOLD

@@ -209,3 +209,32 @@ def test_the_recompute_command_starts_the_review_of_cases_accepted_before_it(
     assert (case.due_date, case.clock_running) == (D(2026, 10, 22), True)
     assert case.current_step is not None
     assert case.current_step.name == "审核"
+
+
+def test_a_correction_asked_during_review_has_its_answer_day_and_clock_recounted(
+    city: City, staff: Staff, django_user_model: type[User]
+) -> None:
+    case = accepted_case(city, staff)
+    with on(at(2026, 10, 12, 9, 0)):
+        actions.do_request_correction(
+            case, actor=staff.handler, items=[{"material_code": "M02", "reason": "营业执照过期"}]
+        )
+    stopped = fresh(case)
+    # 09-28 … 09-30, 10-08 … 10-10 used; five working days to answer: 10-13 … 10-19.
+    assert (stopped.correction_due_on, stopped.frozen_remaining) == (D(2026, 10, 19), 9)
+    admin = django_user_model.objects.create_user("calendar_admin", password="x" * 16)
+    with on(at(2026, 10, 13, 9, 0)):
+        do_change_holidays(
+            [HolidayEntry(D(2026, 9, 29), OFF, "调整"), HolidayEntry(D(2026, 10, 14), OFF, "调整")],
+            actor=admin,
+        )
+    case = fresh(case)
+    assert (case.correction_due_on, case.frozen_remaining) == (D(2026, 10, 20), 10)
+    notes = list(
+        CaseEvent.objects.filter(case=case, action="reschedule")
+        .order_by("id")
+        .values_list("note", flat=True)
+    )
+    # The case is accepted: what moved is the answer day of its correction, not a deadline
+    # before the acceptance.
+    assert notes == [schedule.HOLIDAY_NOTE, "国家法定节假日安排调整，重新计算补正期限。"]
