@@ -70,12 +70,28 @@ def store(
         raise FileTypeRefused("文件是空的。")
     sha256 = digest.hexdigest()
     blob = f"{prefix}/{sha256[:2]}/{sha256}"
-    if not (default_storage.exists(blob) and _touched(blob)):
+    if not (default_storage.exists(blob) and _whole(blob, size) and _touched(blob)):
         stream.seek(0)
-        saved = default_storage.save(blob, File(stream))
+        try:
+            saved = default_storage.save(blob, File(stream))
+        except Exception:
+            _whole(blob, size)  # a write that failed midway (a full disk) leaves no part
+            raise
         if saved != blob:  # a concurrent twin stored the same bytes first
             default_storage.delete(saved)
     return StoredFile(blob=blob, content_type=content_type, size=size, sha256=sha256)
+
+
+def _whole(blob: str, size: int) -> bool:
+    """The stored file holds all `size` bytes; a shorter one, left by a write that failed
+    midway, is deleted (its name promises content it does not have) and False returned."""
+    try:
+        if default_storage.size(blob) == size:
+            return True
+        default_storage.delete(blob)
+    except OSError:
+        pass
+    return False
 
 
 def _touched(blob: str) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import resource
+import signal
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -15,6 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from wangban.cases import actions as case_actions
+from wangban.cases.models import CaseMaterial
+from wangban.cases.tests.helpers import draft_case, item, pdf
 from wangban.catalog import actions
 from wangban.catalog.tests.helpers import draft
 from wangban.conftest import City
@@ -73,3 +79,57 @@ def test_an_old_orphan_nobody_brings_again_is_purged(db: None) -> None:
     call_command("purge_orphan_files")
 
     assert not default_storage.exists(stored.blob)
+
+
+class _DiskFull:
+    """The process may write no file past `limit` bytes (RLIMIT_FSIZE): a write beyond fails
+    with EFBIG midway, as on a full disk. A real failing storage write, not a patched one."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __enter__(self) -> None:
+        self.handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        self.old = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.limit, self.old[1]))
+
+    def __exit__(self, *exc: object) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, self.old)
+        signal.signal(signal.SIGXFSZ, self.handler)
+
+
+def test_a_write_failing_midway_leaves_no_part_for_the_same_bytes_uploaded_later(
+    city: City, tmp_path: Path
+) -> None:
+    """A material whose storage write fails halfway (a full disk): the attachment is refused
+    with nothing written, no truncated file is left under the content's name, and the same
+    file uploaded again is stored whole (the row never points at part of a file)."""
+    item(city)
+    case = draft_case(city)
+    big = PDF + b"%" + b"x" * (300 * 1024) + b"\n"
+    sha256 = hashlib.sha256(big).hexdigest()
+    with _DiskFull(100 * 1024), pytest.raises(OSError, match="File too large"):
+        case_actions.do_attach_material(
+            case, actor=city.applicant, material_code="M01", upload=pdf("大.pdf", big)
+        )
+    assert not CaseMaterial.objects.filter(case=case).exists()
+    assert not Path(tmp_path, "cases", sha256[:2], sha256).exists()
+
+    row = case_actions.do_attach_material(
+        case, actor=city.applicant, material_code="M01", upload=pdf("大.pdf", big)
+    )
+    with default_storage.open(row.blob, "rb") as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == row.sha256 == sha256
+
+
+def test_a_truncated_file_left_under_a_content_name_is_stored_again_whole(db: None) -> None:
+    """A part left by an older version or a crash is not taken for the whole file."""
+    sha256 = hashlib.sha256(PDF).hexdigest()
+    blob = f"cases/{sha256[:2]}/{sha256}"
+    default_storage.save(blob, BytesIO(PDF[:10]))
+
+    stored = files.store(BytesIO(PDF), prefix="cases", max_bytes=1 << 20)
+
+    assert stored.blob == blob
+    with default_storage.open(blob, "rb") as stream:
+        assert stream.read() == PDF
