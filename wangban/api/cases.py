@@ -35,6 +35,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -1132,7 +1133,37 @@ class CaseTransitionView(CaseAPIView):
             return Response(represent(case))
 
 
+class PDFRenderer(BaseRenderer):
+    """Lets a client ask for a document with `Accept: application/pdf` (the type
+    /api/schema/ gives its answer). The view answers with the file itself; a refusal is
+    rendered as JSON instead (`CaseDocumentView.finalize_response`)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        return data
+
+
 class CaseDocumentView(CaseAPIView):
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """A refusal (404 document_not_ready …) is the JSON envelope whatever was asked; the
+        document itself is a FileResponse, which no renderer touches."""
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), PDFRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         summary="下载文书",
         description="办件的书面文书（受理通知书、补正告知书、不予受理决定书、准予或不予许可"

@@ -547,6 +547,32 @@ def test_the_decision_pdf_is_downloaded_with_a_token(city: City) -> None:
     assert audited.count() == 3  # refusals download nothing
 
 
+def test_a_client_asking_for_the_pdf_gets_it(city: City) -> None:
+    """The document answers `application/pdf` (as /api/schema/ says): a client that asks
+    for that type with `Accept` gets the file, and a refusal stays the JSON envelope; a
+    type the endpoint cannot answer is 406."""
+    staff = review_world(city)
+    transport_seal(city)
+    case = decided_case(city, staff)
+    document = decision_of(case)
+    url = f"/api/v1/cases/{case.pk}/documents/{document.pk}"
+    owner = client_for(city.applicant)
+    response = owner.get(url, HTTP_ACCEPT="application/pdf")
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert error(response)["code"] == "document_not_ready"
+    assert render_document(document.pk) == "ready"
+    for accept in ("application/pdf", "application/pdf, application/json;q=0.5", "*/*"):
+        response = owner.get(url, HTTP_ACCEPT=accept)
+        assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+        assert b"".join(response.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    response = owner.get(url, HTTP_ACCEPT="text/html")
+    assert (response.status_code, error(response)["code"]) == (406, "not_acceptable")
+    anonymous = Client().get(url, HTTP_ACCEPT="application/pdf")
+    assert (anonymous.status_code, error(anonymous)["code"]) == (401, "not_authenticated")
+    response = owner.get(f"{url}?format=xml")
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+
+
 def test_a_case_withdrawn_during_review_has_no_due_date_and_sorts_last(
     city: City, staff: Staff
 ) -> None:
