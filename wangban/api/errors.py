@@ -6,6 +6,7 @@ Every refusal leaves the API as
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -62,11 +63,22 @@ def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
+#: A list's entry as the domain names it, `items[0]` (only at the start: material codes,
+#: which follow `materials.`, may hold any text).
+_INDEX = re.compile(r"^(\w+)\[(\d+)\]")
+
+
+def _dotted(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The domain's `items[0].reason` as the API writes every nested field: `items.0.reason`
+    (the serializers' errors of the same request come so, through `_flatten_fields`)."""
+    return {_INDEX.sub(r"\1.\2", name): messages for name, messages in fields.items()}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(envelope(exc.code, exc.message, exc.fields), status=exc.status)
+        return Response(envelope(exc.code, exc.message, _dotted(exc.fields)), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response(envelope("payload_too_large", "上传内容过大。"), status=413)
     if isinstance(exc, Http404):

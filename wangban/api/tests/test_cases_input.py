@@ -207,10 +207,15 @@ VALID_ACTIONS = (
         ({"action": "request_correction"}, {"items": ["请列出需要补正的全部材料及原因。"]}),
         (
             {"action": "request_correction", "items": [{"material_code": "M99", "reason": ""}]},
+            # Flattened with dots, as a missing key of the same item is (docs/api.md).
             {
-                "items[0].material_code": ["该事项没有编码为“M99”的申请材料。"],
-                "items[0].reason": ["请写明需要补正的原因。"],
+                "items.0.material_code": ["该事项没有编码为“M99”的申请材料。"],
+                "items.0.reason": ["请写明需要补正的原因。"],
             },
+        ),
+        (
+            {"action": "request_correction", "items": [{"material_code": "M01"}]},
+            {"items.0.reason": ["该字段是必填项。"]},
         ),
         (
             {"action": "request_correction", "items": "M01"},
