@@ -383,8 +383,16 @@ def action_field(action: str) -> serializers.ChoiceField:
     return serializers.ChoiceField(label="操作", choices=[(action, CaseAction(action).label)])
 
 
-def reason_field(label: str) -> serializers.CharField:
-    # Blank is let through: the action refuses it with the message of its rule.
+def reason_field(label: str, required: str = "") -> serializers.CharField:
+    """A free text. Blank is let through: the action refuses it with the message of its
+    rule. A text the action always needs is `required` (so /api/schema/ says), missing or
+    null refused with that same message."""
+    if required:
+        return serializers.CharField(
+            label=label,
+            allow_blank=True,
+            error_messages={"required": required, "null": required},
+        )
     return serializers.CharField(label=label, required=False, allow_blank=True, default="")
 
 
@@ -425,12 +433,12 @@ class RequestCorrectionTransition(serializers.Serializer):
 
 class TerminateTransition(serializers.Serializer):
     action = action_field(CaseAction.TERMINATE)
-    reason = reason_field("终止办理的理由")
+    reason = reason_field("终止办理的理由", "请写明终止办理的理由。")
 
 
 class RejectTransition(serializers.Serializer):
     action = action_field(CaseAction.REJECT)
-    reason = reason_field("不予受理的具体理由")
+    reason = reason_field("不予受理的具体理由", "请写明不予受理的具体理由。")
 
 
 class WithdrawTransition(serializers.Serializer):
@@ -474,14 +482,14 @@ def choice_field(label: str, choices: Any, message: str, **kwargs: Any) -> seria
 
 class ApproveStepTransition(serializers.Serializer):
     action = action_field(CaseAction.APPROVE_STEP)
-    opinion = reason_field("审查意见")
+    opinion = reason_field("审查意见", "请填写审查意见。")
     step = step_field()
     revision = revision_field()
 
 
 class ReturnStepTransition(serializers.Serializer):
     action = action_field(CaseAction.RETURN_STEP)
-    reason = reason_field("退回理由")
+    reason = reason_field("退回理由", "请写明退回的理由。")
     step = step_field()
     revision = revision_field()
 
@@ -516,7 +524,7 @@ class SuspendTransition(serializers.Serializer):
         "请选择特别程序：site_survey 现场勘查、inspection 检验、testing 检测、quarantine 检疫、"
         "expert_review 专家评审、hearing 听证、public_notice 公示或 other 其他。",
     )
-    reason = reason_field("挂起理由")
+    reason = reason_field("挂起理由", "请写明挂起的理由。")
     step = step_field()
     revision = revision_field()
 
@@ -540,7 +548,7 @@ class ExtendTransition(serializers.Serializer):
         ),
         help_text="超过法定延长期限（一般为 10 个工作日）仍会记录，并记入监察",
     )
-    reason = reason_field("延期理由")
+    reason = reason_field("延期理由", "请写明延长办理期限的理由。")
     step = step_field()
     revision = revision_field()
 

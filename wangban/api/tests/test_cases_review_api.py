@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from wangban.accounts.choices import Role
+from wangban.api.cases import TRANSITIONS
 from wangban.api.tests.cases_helpers import at, client_for, error
 from wangban.audit.models import AuditEvent
 from wangban.cases import review
@@ -332,6 +333,30 @@ def test_a_completion_with_a_bad_body_changes_nothing(
         review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合条件")
     status, answer = refused(staff.clerk, Case.objects.get(pk=case.pk), body)
     assert (status, answer["fields"]) == (400, fields)
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "message"),
+    [
+        ("approve_step", "opinion", "请填写审查意见。"),
+        ("return_step", "reason", "请写明退回的理由。"),
+        ("suspend", "reason", "请写明挂起的理由。"),
+        ("extend", "reason", "请写明延长办理期限的理由。"),
+        ("reject", "reason", "请写明不予受理的具体理由。"),
+        ("terminate", "reason", "请写明终止办理的理由。"),
+    ],
+)
+def test_the_schema_says_which_texts_an_action_needs(action: str, field: str, message: str) -> None:
+    """/api/schema/ marks as required what the action always refuses without (a client
+    generated from it must not think the opinion or the reason optional); missing or null,
+    the answer is the action's own message."""
+    body = TRANSITIONS[action].body
+    schema = Client().get("/api/schema/", {"format": "json"}).json()
+    assert field in schema["components"]["schemas"][f"{body.__name__}Request"]["required"]
+    for data in ({"action": action}, {"action": action, field: None}):
+        checked = body(data=data)
+        assert not checked.is_valid()
+        assert checked.errors[field] == [message]
 
 
 def test_resume_takes_a_note_that_is_text(city: City, staff: Staff) -> None:
