@@ -679,6 +679,10 @@ def do_complete(
     online. Closes the case."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.COMPLETE, revision=revision)
+        # The sealed decision not there yet is the case's state (409), before the input.
+        not_yet = _online_delivery_problem(locked) if delivery == Delivery.ONLINE else ""
+        if not_yet:
+            raise Conflict(not_yet, code="decision_not_ready")
         problems: dict[str, list[str]] = {}
         if delivery not in Delivery.values:
             problems["delivery"] = ["请选择送达方式：窗口领取、邮寄送达或网上送达。"]
@@ -691,9 +695,6 @@ def do_complete(
             problems["tracking_no"] = [f"快递单号不能超过 {TRACKING_NO_MAX_LENGTH} 个字符。"]
         if problems:
             raise InvalidInput(fields=problems)
-        not_yet = _online_delivery_problem(locked) if delivery == Delivery.ONLINE else ""
-        if not_yet:
-            raise Conflict(not_yet, code="decision_not_ready")
         locked.delivery = delivery
         locked.tracking_no = number
         locked.closed_at = timezone.now()

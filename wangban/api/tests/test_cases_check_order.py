@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wangban.api.tests.cases_helpers import client_for, error
+from wangban.cases.tests.decision_helpers import decided_case, review_world
 from wangban.cases.tests.helpers import at
 from wangban.cases.tests.review_helpers import (
     Staff,
@@ -68,6 +69,24 @@ def test_returning_from_the_first_review_step_is_409_even_with_a_bad_body(
         )
     assert trace(case) == before
     assert (response.status_code, error(response)["code"]) == (409, "no_previous_step")
+
+
+def test_online_delivery_before_the_decision_is_sealed_is_409_even_with_a_bad_tracking_no(
+    city: City,
+) -> None:
+    """The sealed decision not there yet is the case's state (409 decision_not_ready),
+    which the tracking number an online delivery does not take (400) must not hide."""
+    staff = review_world(city)
+    case = decided_case(city, staff)  # its decision is still being rendered
+    before = trace(case)
+    with on(at(2026, 10, 12, 10, 0)):
+        response = client_for(staff.clerk).post(
+            f"/api/v1/cases/{case.pk}/transitions",
+            {"action": "complete", "delivery": "online", "tracking_no": "SF1234567890"},
+            format="json",
+        )
+    assert trace(case) == before
+    assert (response.status_code, error(response)["code"]) == (409, "decision_not_ready")
 
 
 def test_terminating_before_the_answer_is_due_is_409_even_with_a_bad_body(city: City) -> None:
