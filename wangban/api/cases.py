@@ -284,6 +284,12 @@ class CaseSerializer(serializers.Serializer):
     )
     closing_reason = serializers.CharField(label="不予受理、终止或撤回理由", allow_blank=True)
     closed_at = serializers.DateTimeField(label="结束时间", allow_null=True)
+    delivery = serializers.ChoiceField(
+        label="送达方式", choices=Delivery.choices, allow_null=True, help_text="办结送达前为 null"
+    )
+    tracking_no = serializers.CharField(
+        label="快递单号", allow_null=True, help_text="邮寄送达时的快递单号，否则为 null"
+    )
     form = serializers.DictField(label="申请表", help_text="按事项电子表单（JSON Schema）填写")
     materials = CaseMaterialSerializer(label="申请材料", many=True)
     events = CaseEventSerializer(label="办理记录", many=True)

@@ -328,8 +328,8 @@ def represent(case: Case, *, today: date | None = None) -> dict[str, Any]:
 def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
     """The case representation of API.md, plus `item_name`, `state_label`, `department`,
     `accepting_department`, `on_behalf_of`, `signed_in_at`, `deemed_accepted`,
-    `closing_reason`, `closed_at`, `correction`, `materials`, `form`, `extensions`, `stops`
-    and `decision`.
+    `closing_reason`, `closed_at`, `delivery`, `tracking_no`, `correction`, `materials`,
+    `form`, `extensions`, `stops` and `decision`.
 
     `receipt_no` exists from acceptance on. `sign_in_due_at` and `reply_due_on` are the
     deadlines before acceptance (镇江办法第九条, 淮安办法第十二条): null once accepted.
@@ -380,6 +380,9 @@ def case_to_api(case: Case, *, today: date | None = None) -> dict[str, Any]:
         "correction": correction_to_api(notice) if notice else None,
         "closing_reason": case.closing_reason,
         "closed_at": iso_datetime(case.closed_at),
+        # How the result reached the applicant (`complete`), null before.
+        "delivery": case.delivery or None,
+        "tracking_no": case.tracking_no or None,
         "form": case.form,
         "materials": [material_to_api(row) for row in case.materials.all()],
         "events": [event_to_api(event) for event in case.events.all()],

@@ -140,6 +140,8 @@ def test_an_application_goes_from_draft_to_acceptance_through_the_api(city: City
         "correction": None,
         "closing_reason": "",
         "closed_at": None,
+        "delivery": None,
+        "tracking_no": None,
         "form": FORM,
         "materials": [material(case_id, "M01"), material(case_id, "M02")],
         "events": [
@@ -207,6 +209,8 @@ def test_a_draft_has_no_deadlines_and_no_clock(city: City) -> None:
         "correction": None,
         "closing_reason": "",
         "closed_at": None,
+        "delivery": None,
+        "tracking_no": None,
         "materials": [],
         "revision": 1,
     }

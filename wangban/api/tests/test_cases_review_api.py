@@ -572,6 +572,27 @@ def test_the_decision_pdf_is_downloaded_with_a_token(city: City) -> None:
     assert audited.count() == 3  # refusals download nothing
 
 
+def test_the_completed_case_says_how_its_result_was_delivered(city: City, staff: Staff) -> None:
+    """`complete` takes the delivery and the tracking number: the case then shows them
+    (the workbench does too), null before."""
+    case = last_step_case(city, staff)
+    with on(ACCEPTED_AT):
+        review.do_decide(case, actor=staff.approver, outcome="approved", reason="符合条件")
+    decided = client_for(city.applicant).get(f"/api/v1/cases/{case.pk}").json()
+    assert (decided["delivery"], decided["tracking_no"]) == (None, None)
+    body = {"action": "complete", "delivery": "mail", "tracking_no": "SF1234567890"}
+    response = post(staff.clerk, case, body)
+    assert response.status_code == 200
+    shown = response.json()
+    assert (shown["state"], shown["delivery"], shown["tracking_no"]) == (
+        "completed",
+        "mail",
+        "SF1234567890",
+    )
+    listed = client_for(city.applicant).get("/api/v1/cases").json()["results"]
+    assert [(row["delivery"], row["tracking_no"]) for row in listed] == [("mail", "SF1234567890")]
+
+
 def test_a_client_asking_for_the_pdf_gets_it(city: City) -> None:
     """The document answers `application/pdf` (as /api/schema/ says): a client that asks
     for that type with `Accept` gets the file, and a refusal stays the JSON envelope; a
