@@ -4,8 +4,10 @@ Nothing stored here has a public URL; views that serve a file check access first
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
@@ -72,26 +74,40 @@ def store(
     blob = f"{prefix}/{sha256[:2]}/{sha256}"
     if not (default_storage.exists(blob) and _whole(blob, size) and _touched(blob)):
         stream.seek(0)
-        try:
-            saved = default_storage.save(blob, File(stream))
-        except Exception:
-            _whole(blob, size)  # a write that failed midway (a full disk) leaves no part
-            raise
-        if saved != blob:  # a concurrent twin stored the same bytes first
-            default_storage.delete(saved)
+        _save_whole(blob, File(stream))
     return StoredFile(blob=blob, content_type=content_type, size=size, sha256=sha256)
 
 
 def _whole(blob: str, size: int) -> bool:
-    """The stored file holds all `size` bytes; a shorter one, left by a write that failed
-    midway, is deleted (its name promises content it does not have) and False returned."""
+    """The stored file holds all `size` bytes, not a part left by an older version or a
+    crash (its name promises content it does not have)."""
     try:
-        if default_storage.size(blob) == size:
-            return True
-        default_storage.delete(blob)
+        return default_storage.size(blob) == size
     except OSError:
-        pass
-    return False
+        return False
+
+
+def _save_whole(blob: str, content: File) -> None:
+    """Store `content` under `blob` so that the name never holds part of it. On local disk
+    it is written under a name of its own and then renamed over `blob`: a write failing
+    midway (a full disk) removes only its own part, never a concurrent twin's file (still
+    being written, or already referenced by its row), and a part an older version left
+    under `blob` is replaced, not deleted. Object stores write an object whole or none."""
+    try:
+        path = default_storage.path(blob)
+    except NotImplementedError:
+        saved = default_storage.save(blob, content)
+        if saved != blob:  # a concurrent twin stored the same bytes first
+            default_storage.delete(saved)
+        return
+    part = f"{blob}.{uuid.uuid4().hex}.part"  # an orphan if we crash: purged after a day
+    try:
+        default_storage.save(part, content)
+        os.replace(default_storage.path(part), path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # the storage may be what failed
+            default_storage.delete(part)
+        raise
 
 
 def _touched(blob: str) -> bool:

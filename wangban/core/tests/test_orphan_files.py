@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import resource
 import signal
+import threading
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -133,3 +135,50 @@ def test_a_truncated_file_left_under_a_content_name_is_stored_again_whole(db: No
     assert stored.blob == blob
     with default_storage.open(blob, "rb") as stream:
         assert stream.read() == PDF
+
+
+class _Paused(BytesIO):
+    """An upload whose storage write stops after its first chunk until `go` is set: a
+    concurrent twin's write still under way."""
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__(content)
+        self.seeks = 0
+        self.writing = threading.Event()
+        self.go = threading.Event()
+
+    def seek(self, *args: Any) -> int:
+        self.seeks += 1
+        return super().seek(*args)
+
+    def read(self, *args: Any) -> bytes:
+        # store() reads the head, then the whole for the digest, then File.chunks() writes
+        if self.seeks >= 4 and self.tell() > 0 and not self.go.is_set():
+            self.writing.set()
+            self.go.wait(10)
+        return super().read(*args)
+
+
+def test_a_twin_failing_midway_does_not_delete_the_file_a_concurrent_upload_writes(
+    db: None,
+) -> None:
+    """Two uploads of the same bytes: while the first is still writing, the second fails
+    (a full disk). The first one's file must still be there, whole, when it returns: its row
+    points at it."""
+    big = PDF + b"%" + b"x" * (300 * 1024) + b"\n"
+    first = _Paused(big)
+    stored: list[files.StoredFile] = []
+    writer = threading.Thread(
+        target=lambda: stored.append(files.store(first, prefix="cases", max_bytes=1 << 20))
+    )
+    writer.start()
+    assert first.writing.wait(10)
+
+    with _DiskFull(100 * 1024), contextlib.suppress(OSError):
+        files.store(BytesIO(big), prefix="cases", max_bytes=1 << 20)
+    first.go.set()
+    writer.join(10)
+
+    assert stored, "the first upload failed"
+    with default_storage.open(stored[0].blob, "rb") as stream:
+        assert stream.read() == big
