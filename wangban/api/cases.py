@@ -1187,6 +1187,8 @@ class CaseDocumentView(CaseAPIView):
         parameters=[
             CASE_ID,
             OpenApiParameter("document_id", int, OpenApiParameter.PATH, description="文书编号"),
+            # The renderers' `?format=json` would still get the PDF: the file is the answer.
+            OpenApiParameter("format", exclude=True),
         ],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )

@@ -619,6 +619,18 @@ def test_a_client_asking_for_the_pdf_gets_it(city: City) -> None:
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
 
 
+def test_the_schema_gives_the_document_no_format_parameter() -> None:
+    """The PDF renderer lets `Accept: application/pdf` through; it adds no `?format=` to the
+    schema, where `json` would promise an answer the endpoint never gives (the file comes
+    whatever the format)."""
+    schema = Client().get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/cases/{id}/documents/{document_id}"]["get"]
+    assert sorted(parameter["name"] for parameter in operation["parameters"]) == [
+        "document_id",
+        "id",
+    ]
+
+
 def test_a_case_withdrawn_during_review_has_no_due_date_and_sorts_last(
     city: City, staff: Staff
 ) -> None:
