@@ -1165,6 +1165,9 @@ class PDFRenderer(BaseRenderer):
 
 class CaseDocumentView(CaseAPIView):
     renderer_classes = [JSONRenderer, PDFRenderer]
+    # No HEAD (Django would answer it with `get`): every GET is a download, audited; a HEAD
+    # is 405, as at the portal's link.
+    http_method_names = ["get", "options"]
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any

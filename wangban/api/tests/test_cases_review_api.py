@@ -619,6 +619,25 @@ def test_a_client_asking_for_the_pdf_gets_it(city: City) -> None:
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
 
 
+def test_a_head_request_for_the_document_downloads_nothing_and_is_not_audited(
+    city: City,
+) -> None:
+    """Only a GET downloads the PDF and is audited as a download (the portal's link answers
+    HEAD with 405 too): a HEAD, a link checker's say, must not put a download in the log."""
+    staff = review_world(city)
+    transport_seal(city)
+    case = decided_case(city, staff)
+    document = decision_of(case)
+    assert render_document(document.pk) == "ready"
+    url = f"/api/v1/cases/{case.pk}/documents/{document.pk}"
+    audited = AuditEvent.objects.filter(action="case.download_document", object_id=case.pk)
+    for accept in ("*/*", "application/pdf"):
+        response = client_for(city.applicant).head(url, HTTP_ACCEPT=accept)
+        assert response.status_code == 405, accept
+        assert "HEAD" not in response["Allow"]
+    assert audited.count() == 0
+
+
 def test_the_schema_gives_the_document_no_format_parameter() -> None:
     """The PDF renderer lets `Accept: application/pdf` through; it adds no `?format=` to the
     schema, where `json` would promise an answer the endpoint never gives (the file comes
