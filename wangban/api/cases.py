@@ -1140,6 +1140,8 @@ class CaseTransitionView(CaseAPIView):
             review.require_may_act_on_step(case, request.user, name, seen, revision)
             check_transition(case.state, name)
             review.require_possible(case, name)
+            if name == CaseAction.COMPLETE:  # online delivery needs the sealed decision
+                review.require_deliverable(case, data.get("delivery"))
             body = transition.body(data=data)
             body.is_valid(raise_exception=True)
             # The action takes over the case locked here (`access.lock_case`) and changes it.

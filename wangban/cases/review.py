@@ -665,6 +665,15 @@ def _online_delivery_problem(case: Case) -> str:
     return "决定书尚未生成并加盖电子印章，暂不能网上送达；请稍后再试，或选择其他送达方式。"
 
 
+def require_deliverable(case: Case, delivery: Any) -> None:
+    """Conflict (409 decision_not_ready) when the result is to be delivered online and the
+    sealed decision is not there yet: the case's state, checked before the rest of the input
+    (400), by the action and by the API before it checks the body."""
+    not_yet = _online_delivery_problem(case) if delivery == Delivery.ONLINE else ""
+    if not_yet:
+        raise Conflict(not_yet, code="decision_not_ready")
+
+
 def do_complete(
     case: Case | str,
     *,
@@ -679,10 +688,7 @@ def do_complete(
     online. Closes the case."""
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.COMPLETE, revision=revision)
-        # The sealed decision not there yet is the case's state (409), before the input.
-        not_yet = _online_delivery_problem(locked) if delivery == Delivery.ONLINE else ""
-        if not_yet:
-            raise Conflict(not_yet, code="decision_not_ready")
+        require_deliverable(locked, delivery)
         problems: dict[str, list[str]] = {}
         if delivery not in Delivery.values:
             problems["delivery"] = ["请选择送达方式：窗口领取、邮寄送达或网上送达。"]

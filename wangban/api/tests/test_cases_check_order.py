@@ -71,18 +71,27 @@ def test_returning_from_the_first_review_step_is_409_even_with_a_bad_body(
     assert (response.status_code, error(response)["code"]) == (409, "no_previous_step")
 
 
+@pytest.mark.parametrize(
+    "tracking_no",
+    [
+        "SF1234567890",  # the action's check: online delivery takes none
+        "SF" * 40,  # the body's check: too long
+        ["SF1234567890"],  # the body's check: not text
+    ],
+)
 def test_online_delivery_before_the_decision_is_sealed_is_409_even_with_a_bad_tracking_no(
-    city: City,
+    city: City, tracking_no: object
 ) -> None:
     """The sealed decision not there yet is the case's state (409 decision_not_ready),
-    which the tracking number an online delivery does not take (400) must not hide."""
+    which the tracking number an online delivery does not take (400) must not hide,
+    whether the action or the body's check refuses it."""
     staff = review_world(city)
     case = decided_case(city, staff)  # its decision is still being rendered
     before = trace(case)
     with on(at(2026, 10, 12, 10, 0)):
         response = client_for(staff.clerk).post(
             f"/api/v1/cases/{case.pk}/transitions",
-            {"action": "complete", "delivery": "online", "tracking_no": "SF1234567890"},
+            {"action": "complete", "delivery": "online", "tracking_no": tracking_no},
             format="json",
         )
     assert trace(case) == before
