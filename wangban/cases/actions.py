@@ -39,6 +39,7 @@ from wangban.cases.access import (
     access_case,
     action_transaction,
     can_see_case,
+    holds_current_step,
     is_applicant_side,
     is_clerk_of,
     is_held,
@@ -767,6 +768,7 @@ def do_request_correction(
             issued_on=today,
             handler=actor,
             handler_name=actor_name(actor),
+            department=_correction_issuer(locked, actor),
             items=cleaned,
             answer_due_on=due,
             is_repeat=earlier,
@@ -786,6 +788,19 @@ def do_request_correction(
             data={"notice": notice.pk, "items": cleaned, "is_repeat": earlier},
         )
     return notice
+
+
+def _correction_issuer(case: Case, actor: Any) -> Department:
+    """The department that issues a correction notice (大安办法第十九条: the one that asked
+    reviews the answer): the accepting department before acceptance; during review the
+    department of the step the actor holds (a co-handling department's), else the
+    implementing department (its handler)."""
+    if case.accepted_on is None:
+        return case.accepting_department
+    step = case.current_step
+    if step is not None and step.finished_at is None and holds_current_step(case, actor):
+        return step.department or case.department
+    return case.department
 
 
 def _correction_items(case: Case, items: Any) -> list[dict[str, str]]:

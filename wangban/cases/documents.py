@@ -175,12 +175,21 @@ def _acceptance_facts(case: Case, event: CaseEvent) -> dict[str, Any]:
 
 def _correction_facts(case: Case, event: CaseEvent) -> dict[str, Any]:
     """补正告知书: every material with its reason (一次性告知), the day, the handler's name,
-    the answer due day, and for a further notice its stated reason."""
+    the answer due day, and for a further notice its stated reason. Issued by the department
+    that asked (`CorrectionNotice.department`); during review (审查中补正) it also states the
+    receipt number and the acceptance day, and the answer is handed in at the accepting
+    department's window, which terminates the case if it does not come."""
     notice = _notice_of(event)
     if notice is None:
         raise ValueError(f"the event {event.pk} names no correction notice")
     sequence = CorrectionNotice.objects.filter(case_id=case.pk, pk__lte=notice.pk).count()
+    issuer = notice.department or case.accepting_department
     return {
+        "issuer": issuer.name,
+        "accepting_department": case.accepting_department.name,
+        "during_review": case.accepted_on is not None,
+        "receipt_no": case.receipt_no,
+        "accepted_on": case.accepted_on,
         "issued_on": notice.issued_on,
         "handler_name": notice.handler_name,
         "items": notice.items,

@@ -323,6 +323,16 @@ class CorrectionNotice(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
     )
     handler_name = models.CharField("经办人姓名", max_length=ACTOR_NAME_LENGTH)
+    # Who issues it (大安办法第十九条: 由提出该补齐补正要求的部门审查): the accepting
+    # department before acceptance; during review the department whose staff asked (the
+    # co-handling department of the step its holder works, else the implementing one).
+    department = models.ForeignKey(
+        Department,
+        verbose_name="告知部门",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # [{"material_code", "material_name", "reason"}], in the item's material order.
     items = models.JSONField("补正内容")
     answer_due_on = models.DateField("补正期限")

@@ -192,7 +192,9 @@ def _clock_facts(case: Case, today: date) -> list[Fact]:
 
 
 def latest_notice(case: Case) -> CorrectionNotice | None:
-    notice: CorrectionNotice | None = case.correction_notices.order_by("-issued_at", "-pk").first()
+    notice: CorrectionNotice | None = (
+        case.correction_notices.select_related("department").order_by("-issued_at", "-pk").first()
+    )
     return notice
 
 
