@@ -69,7 +69,7 @@ from wangban.cases.models import (
     ReplacedMaterial,
     actor_name,
 )
-from wangban.cases.notifications import tell_applicant
+from wangban.cases.notifications import tell_applicant, your_application
 from wangban.catalog import frozen
 from wangban.catalog.choices import OnlineDepth
 from wangban.catalog.formschema import NON_FIELD
@@ -322,12 +322,21 @@ _MESSAGES = {
     CaseAction.SUBMIT: "您申请的“{name}”已提交，我们将于{reply_due_on}前答复是否受理。",
     CaseAction.RESUBMIT: "您申请的“{name}”补正材料已提交，我们将于{reply_due_on}前答复是否受理。",
     CaseAction.REQUEST_CORRECTION: (
-        "您申请的“{name}”需要补正材料，请于{correction_due_on}前登录查看补正告知书并补正。"
+        "{case}需要补正材料，请于{correction_due_on}前登录查看补正告知书并补正。"
     ),
     CaseAction.ACCEPT: "您申请的“{name}”已受理，受理编号 {receipt_no}。",
     CaseAction.DEEM_ACCEPT: "您申请的“{name}”已依法视为受理，受理编号 {receipt_no}。",
     CaseAction.REJECT: "您申请的“{name}”不予受理，理由请登录查看不予受理决定书。",
-    CaseAction.TERMINATE: "您申请的“{name}”因逾期未补正材料，已终止办理。",
+    CaseAction.TERMINATE: "{case}因逾期未补正材料，已终止办理。",
+}
+
+#: A correction asked during review (审查中补正) stops the approval clock, and handing it in
+#: resumes the review (淮安办法第十二条: 补正材料期间不计算审批时限).
+_REVIEW_MESSAGES = {
+    CaseAction.REQUEST_CORRECTION: (
+        "{case}需要补正材料，补正期间办理时限暂停计算；请于{correction_due_on}前登录查看"
+        "补正告知书并补正，补正材料提交后恢复审查。"
+    ),
 }
 
 
@@ -349,9 +358,12 @@ def _notify(case: Case, event: CaseEvent) -> None:
     event types in `notify.choices.EventType` (not ours)."""
     action = CaseAction(event.action)
     template = _MESSAGES.get(action)
+    if case.accepted_on is not None:
+        template = _REVIEW_MESSAGES.get(action, template)
     if not template:
         return
     text = template.format(
+        case=your_application(case),
         name=case.version.name,
         reply_due_on=case.reply_due_on,
         correction_due_on=case.correction_due_on,

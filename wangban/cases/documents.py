@@ -73,7 +73,7 @@ from wangban.cases.models import (
     CorrectionNotice,
     ReplacedMaterial,
 )
-from wangban.cases.notifications import tell_applicant
+from wangban.cases.notifications import tell_applicant, your_application
 from wangban.catalog.choices import LimitUnit
 from wangban.certificates.queries import active_seal
 from wangban.certificates.sealing import VerificationResult, seal_document, verify_stamp
@@ -541,7 +541,7 @@ def _tell_ready(document: CaseDocument) -> None:
     case = Case.objects.select_related("version", "applicant", "on_behalf_of").get(
         pk=document.case_id
     )
-    text = f"您申请的“{case.version.name}”的{document.title}已生成，可登录下载并扫码验证电子印章"
+    text = f"{your_application(case)}的{document.title}已生成，可登录下载并扫码验证电子印章"
     if case.delivery:  # the result was handed over already (a late rendering): no pickup
         title, text = "决定书已生成", f"{text}。"
     else:

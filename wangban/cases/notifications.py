@@ -55,6 +55,14 @@ def inbox_recipients(case: Case) -> list[Any]:
     return recipients
 
 
+def your_application(case: Case) -> str:
+    """How a message names the case: 您申请的“<item>”, and once accepted its receipt number
+    (大安办法第二十九条), so that an applicant with two cases of one item (a company's
+    vehicles) tells from the text message which one it is about."""
+    words = f"您申请的“{case.version.name}”"
+    return f"{words}（受理编号 {case.receipt_no}）" if case.receipt_no else words
+
+
 def case_link(case_id: str) -> str:
     """The case's page in the portal (`portal:case`); `/cases/<id>/` until that page is
     mounted under that name."""

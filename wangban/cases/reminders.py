@@ -19,17 +19,14 @@ from django.utils import timezone
 
 from wangban.cases.choices import CaseState
 from wangban.cases.models import CorrectionNotice
-from wangban.cases.notifications import tell_applicant
+from wangban.cases.notifications import tell_applicant, your_application
 from wangban.core.calendar import add_working_days
 from wangban.notify.models import Message
 
 #: Local hours in which reminders are sent: [start, end).
 SENDING_HOURS = (8, 21)
 TITLE = "补正期限即将届满"
-TEXT = (
-    "您申请的“{name}”补正期限至{due}（含当日），请尽快登录网上办事大厅补正材料；"
-    "逾期未补正的，将终止办理。"
-)
+TEXT = "{case}补正期限至{due}（含当日），请尽快登录网上办事大厅补正材料；逾期未补正的，将终止办理。"
 
 
 def reminder_key(notice: CorrectionNotice) -> str:
@@ -71,7 +68,7 @@ def remind_corrections(now: datetime | None = None) -> list[int]:
                 case,
                 event_type="case.correction_reminder",
                 title=TITLE,
-                text=TEXT.format(name=case.version.name, due=notice.answer_due_on),
+                text=TEXT.format(case=your_application(case), due=notice.answer_due_on),
                 key=reminder_key(notice),
             )
         reminded.append(notice.pk)

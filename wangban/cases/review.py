@@ -63,6 +63,7 @@ from wangban.cases.choices import (
 )
 from wangban.cases.documents import SEALED_KINDS
 from wangban.cases.models import Case, CaseEvent, CaseStep, CorrectionNotice, actor_name
+from wangban.cases.notifications import your_application
 from wangban.catalog.choices import SpecialProcedure
 from wangban.catalog.models import WorkflowStep
 from wangban.core.errors import Conflict, InvalidInput
@@ -428,7 +429,7 @@ def do_suspend(
         schedule.tell_applicant(
             locked,
             event,
-            f"您申请的“{locked.version.name}”{doing}，办理时限暂停计算。原因：{text}",
+            f"{your_application(locked)}{doing}，办理时限暂停计算。原因：{text}",
         )
         return locked
 
@@ -463,7 +464,7 @@ def do_resume(
         schedule.tell_applicant(
             locked,
             event,
-            f"您申请的“{locked.version.name}”已恢复办理，承诺办结日期为{locked.due_date}。",
+            f"{your_application(locked)}已恢复办理，承诺办结日期为{locked.due_date}。",
         )
         return locked
 
@@ -523,7 +524,7 @@ def do_extend(
         schedule.tell_applicant(
             locked,
             event,
-            f"您申请的“{locked.version.name}”经批准延长办理期限{days}个工作日，"
+            f"{your_application(locked)}经批准延长办理期限{days}个工作日，"
             f"承诺办结日期调整为{locked.due_date}。理由：{text}",
         )
         return locked
@@ -573,7 +574,7 @@ def resubmit_during_review(
     schedule.tell_applicant(
         case,
         event,
-        f"您申请的“{case.version.name}”补正材料已收到，恢复审查，承诺办结日期为{case.due_date}。",
+        f"{your_application(case)}补正材料已收到，恢复审查，承诺办结日期为{case.due_date}。",
     )
     return case
 
@@ -646,7 +647,7 @@ def do_decide(
         schedule.tell_applicant(
             locked,
             event,
-            f"您申请的“{locked.version.name}”已于{locked.decided_on}作出{label}决定，"
+            f"{your_application(locked)}已于{locked.decided_on}作出{label}决定，"
             f"请登录查看决定书。{pickup}",
         )
         return locked
@@ -719,6 +720,6 @@ def do_complete(
             Delivery.MAIL: f"办理结果已邮寄，快递单号 {number}",
             Delivery.ONLINE: "办理结果已网上送达，请登录查看",
         }[Delivery(delivery)]
-        text = f"您申请的“{locked.version.name}”{how}，办件已办结。"
+        text = f"{your_application(locked)}{how}，办件已办结。"
         schedule.tell_applicant(locked, event, text)
         return locked

@@ -766,7 +766,7 @@ def _reschedule_deadlines(
         tell_applicant(
             case,
             event,
-            f"因国家法定节假日安排调整，您申请的“{case.version.name}”{'；'.join(told)}。",
+            f"因国家法定节假日安排调整，{notifications.your_application(case)}{'；'.join(told)}。",
         )
     return True
 
@@ -855,7 +855,7 @@ def _reschedule(
         tell_applicant(
             case,
             event,
-            f"因国家法定节假日安排调整，您申请的“{case.version.name}”承诺办结日期由"
+            f"因国家法定节假日安排调整，{notifications.your_application(case)}承诺办结日期由"
             f"{before['due_date']}调整为{case.due_date}。",
         )
     return True

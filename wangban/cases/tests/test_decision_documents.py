@@ -364,8 +364,8 @@ def test_each_review_event_reaches_the_phone_and_the_inbox(city: City, staff: St
     assert {m.payload["link"] for m in site} == {f"/cases/{case.pk}/"}
     texts = {m.event_type: m.payload["text"] for m in rows if m.channel == "sms"}
     assert texts["case.decision_ready"] == (
-        "您申请的“道路运输经营许可证核发”的准予行政许可决定书已生成，"
-        "可登录下载并扫码验证电子印章；纸质结果可到市政务服务中心二楼领取。"
+        f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）的准予行政许可决定书"
+        "已生成，可登录下载并扫码验证电子印章；纸质结果可到市政务服务中心二楼领取。"
     )
     # The site message says the same as the SMS.
     assert {m.payload["body"] for m in site} == set(texts.values())
@@ -412,8 +412,8 @@ def test_a_due_date_moved_by_a_holiday_change_reaches_the_inbox(
     ]
     assert rows[1].payload == {
         "title": "办结期限调整",
-        "body": "因国家法定节假日安排调整，您申请的“道路运输经营许可证核发”承诺办结日期由"
-        "2027-01-07调整为2027-01-08。",
+        "body": "因国家法定节假日安排调整，您申请的“道路运输经营许可证核发”"
+        f"（受理编号 {case.receipt_no}）承诺办结日期由2027-01-07调整为2027-01-08。",
         "link": f"/cases/{case.pk}/",
     }
 

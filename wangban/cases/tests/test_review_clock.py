@@ -240,7 +240,8 @@ def test_a_correction_during_review_stops_the_clock_and_resubmission_restarts_it
         Message.objects.filter(channel="sms").order_by("id").values_list("payload__text", flat=True)
     )
     assert texts[-1] == (
-        "您申请的“道路运输经营许可证核发”补正材料已收到，恢复审查，承诺办结日期为2026-10-27。"
+        f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）补正材料已收到，"
+        "恢复审查，承诺办结日期为2026-10-27。"
     )
     # A second correction during review breaks the one-time rule of the review stage.
     with on(at(2026, 10, 12, 9, 0)), pytest.raises(InvalidInput) as refused:
@@ -279,8 +280,8 @@ def test_extensions_beyond_the_statutory_ten_days_are_recorded_as_a_violation(
         Message.objects.filter(channel="sms").order_by("id").values_list("payload__text", flat=True)
     )
     assert texts[-1] == (
-        f"您申请的“道路运输经营许可证核发”经批准延长办理期限1个工作日，"
-        f"承诺办结日期调整为{case.due_date}。理由：情况复杂"
+        f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）"
+        f"经批准延长办理期限1个工作日，承诺办结日期调整为{case.due_date}。理由：情况复杂"
     )
 
 

@@ -110,7 +110,10 @@ def test_new_year_s_day_moves_the_due_date_of_a_case_crossing_it(
     texts = list(
         Message.objects.filter(channel="sms").order_by("id").values_list("payload__text", flat=True)
     )
-    moved = "因国家法定节假日安排调整，您申请的“道路运输经营许可证核发”承诺办结日期由{}调整为{}。"
+    moved = (
+        "因国家法定节假日安排调整，您申请的“道路运输经营许可证核发”"
+        f"（受理编号 {crossing.receipt_no}）承诺办结日期由{{}}调整为{{}}。"
+    )
     assert texts[messages:] == [moved.format("2027-01-07", "2027-01-08")]
 
 

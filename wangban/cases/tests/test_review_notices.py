@@ -24,10 +24,12 @@ from wangban.cases.tests.helpers import (
     entrusted_department,
     fresh,
     item,
+    pdf,
     submitted_case,
 )
 from wangban.cases.tests.review_helpers import accepted_case, on, review_item, review_staff
 from wangban.conftest import City, make_staff
+from wangban.notify.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,38 @@ def test_the_migration_gives_earlier_notices_their_department(city: City) -> Non
     before.refresh_from_db()
     during.refresh_from_db()
     assert (before.department.name, during.department.name) == ("市政务服务中心", "市民政局")
+
+
+def test_the_message_of_a_correction_during_review_says_the_clock_stops(city: City) -> None:
+    case, reviewer = entrusted_case_in_review(city)
+    first = Message.objects.order_by("id").last()
+    with on(ASKED_AT):
+        actions.do_request_correction(case, actor=reviewer, items=ITEMS)
+    [sms] = Message.objects.filter(channel="sms", pk__gt=first.pk)
+    assert sms.payload["text"] == (
+        f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）需要补正材料，"
+        "补正期间办理时限暂停计算；请于2026-10-12前登录查看补正告知书并补正，"
+        "补正材料提交后恢复审查。"
+    )
+
+
+def test_a_resubmission_during_review_is_not_announced_as_an_acceptance_reply(
+    city: City,
+) -> None:
+    case, reviewer = entrusted_case_in_review(city)
+    with on(ASKED_AT):
+        actions.do_request_correction(case, actor=reviewer, items=ITEMS)
+    first = Message.objects.order_by("id").last()
+
+    with on(at(2026, 10, 9, 10, 0)):
+        actions.do_attach_material(
+            case, actor=city.applicant, material_code="M01", upload=pdf("M01.pdf")
+        )
+        resumed = actions.do_resubmit(case, actor=city.applicant)
+    texts = [m.payload["text"] for m in Message.objects.filter(channel="sms", pk__gt=first.pk)]
+    assert texts == [
+        (
+            f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）补正材料已收到，"
+            f"恢复审查，承诺办结日期为{resumed.due_date}。"
+        )
+    ]

@@ -105,10 +105,13 @@ def test_a_case_walks_its_steps_to_the_decision_and_delivery(city: City, staff: 
     )[-4:] == ["case.approve_step", "case.approve_step", "case.decide", "case.complete"]
     assert texts()[-2:] == [
         (
-            "您申请的“道路运输经营许可证核发”已于2026-10-09作出准予许可决定，请登录查看决定书。"
-            "纸质结果可到市政务服务中心二楼领取。"
+            f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）已于2026-10-09作出"
+            "准予许可决定，请登录查看决定书。纸质结果可到市政务服务中心二楼领取。"
         ),
-        "您申请的“道路运输经营许可证核发”办理结果已邮寄，快递单号 SF1234567890，办件已办结。",
+        (
+            f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）办理结果已邮寄，"
+            "快递单号 SF1234567890，办件已办结。"
+        ),
     ]
 
 
@@ -399,13 +402,11 @@ def test_the_applicant_is_told_of_suspension_resumption_and_extension(
         review.do_resume(case, actor=staff.handler, note="听证结束")
     with on(at(2026, 10, 12, 9, 0)):
         review.do_extend(case, actor=staff.approver, working_days="5", reason="需专家论证")
+    named = f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）"
     assert texts()[-3:] == [
-        "您申请的“道路运输经营许可证核发”需进行听证，办理时限暂停计算。原因：申请人要求听证",
-        "您申请的“道路运输经营许可证核发”已恢复办理，承诺办结日期为2026-10-27。",
-        (
-            "您申请的“道路运输经营许可证核发”经批准延长办理期限5个工作日，"
-            "承诺办结日期调整为2026-11-03。理由：需专家论证"
-        ),
+        f"{named}需进行听证，办理时限暂停计算。原因：申请人要求听证",
+        f"{named}已恢复办理，承诺办结日期为2026-10-27。",
+        (f"{named}经批准延长办理期限5个工作日，承诺办结日期调整为2026-11-03。理由：需专家论证"),
     ]
     suspended = case.events.get(action="suspend")
     assert suspended.data == {"procedure": "hearing", "declared": False}
