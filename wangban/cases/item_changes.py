@@ -32,6 +32,7 @@ from wangban.cases.notifications import tell_applicant
 from wangban.catalog.choices import ChangeEvent
 from wangban.catalog.models import ItemChange
 from wangban.core.links import public_url
+from wangban.notify.models import SiteMessage
 
 #: Cases whose applicant still waits for the item's procedure: drafts and every state
 #: before the decision that has not ended the case.
@@ -48,6 +49,14 @@ OPEN_STATES = (
 TOLD_EVENTS = (ChangeEvent.ADJUSTED, ChangeEvent.CANCELLED)
 
 EVENT_TYPE = "case.item_changed"
+
+
+def _title(name: str, happened: str) -> str:
+    """事项“<name>”<happened>, within the in-site message's title length: a long item name
+    is shortened with "…", never the words saying what happened (the text has it whole)."""
+    room = SiteMessage._meta.get_field("title").max_length - len(f"事项“”{happened}")
+    shown = name if len(name) <= room else name[: room - 1] + "…"
+    return f"事项“{shown}”{happened}"
 
 
 def item_link(code: str) -> str:
@@ -68,7 +77,7 @@ def change_text(case: Case, change: ItemChange) -> tuple[str, str]:
     filed = case.version.number
     link = item_link(change.item.code)
     if change.event == ChangeEvent.CANCELLED:
-        title = f"事项“{name}”已取消"
+        title = _title(name, "已取消")
         consequence = (
             f"您的草稿仍按第{filed}版保存，该事项已不再受理新的申请，如不再需要可撤回。"
             if case.state == CaseState.DRAFT
@@ -77,7 +86,7 @@ def change_text(case: Case, change: ItemChange) -> tuple[str, str]:
         text = f"您申请的“{name}”已于{change.version.effective_on}取消。{consequence}详见{link}"
         return title, text
     number = change.version.number
-    title = f"事项“{name}”已调整为第{number}版"
+    title = _title(name, f"已调整为第{number}版")
     consequence = (
         f"您的草稿仍按第{filed}版填写，可照原样提交；如需按第{number}版申请，请撤回草稿后重新申请。"
         if case.state == CaseState.DRAFT

@@ -203,3 +203,29 @@ def test_first_publication_and_other_items_tell_nobody(city: City) -> None:
     change = ItemChange.objects.get(version=version)
     other = Case.objects.get(item__code=OTHER_CODE)
     assert item_change_messages() == expected([other], change)
+
+
+@pytest.mark.parametrize(
+    ("event", "ending"), [("adjusted", "”已调整为第12版"), ("cancelled", "”已取消")]
+)
+def test_a_long_item_name_keeps_the_titles_point(event: str, ending: str) -> None:
+    """An in-site message's title is kept to 100 characters (`SiteMessage.title`): a long
+    item name is shortened, not the words saying what happened to it."""
+    from types import SimpleNamespace
+
+    from wangban.cases.item_changes import change_text
+
+    name = "关于" + "道路运输经营许可证核发及车辆营运证配发" * 6 + "的申请"
+    assert len(name) > 100
+    version = SimpleNamespace(name=name, number=11)
+    case = SimpleNamespace(version=version, state="in_review", receipt_no="")
+    change = SimpleNamespace(
+        event=event,
+        item=SimpleNamespace(code=CODE),
+        version=SimpleNamespace(number=12, effective_on=date(2026, 9, 28)),
+    )
+    title, text = change_text(case, change)  # type: ignore[arg-type]
+    assert len(title) <= 100
+    assert title.startswith("事项“关于道路运输经营许可证核发")
+    assert title.endswith("…" + ending)
+    assert name in text  # the text keeps the whole name
