@@ -56,6 +56,7 @@ from wangban.cases.choices import (
     CaseState,
     DecisionOutcome,
     Delivery,
+    DocumentKind,
     DocumentState,
     StepOutcome,
     StopKind,
@@ -642,13 +643,15 @@ def do_decide(
             note=text,
             data={"outcome": outcome, "on_time": on_time, "legal_basis": basis},
         )
-        place = str((locked.version.guide or {}).get("place") or "").strip()
-        pickup = f"纸质结果可到{place}领取。" if place else ""
+        if outcome == DecisionOutcome.DENIED:  # nothing to pick up: the reasons and remedies
+            then = f"理由及救济途径请登录查看{DocumentKind.DENIAL_DECISION.label}。"
+        else:
+            place = str((locked.version.guide or {}).get("place") or "").strip()
+            then = "请登录查看决定书。" + (f"纸质结果可到{place}领取。" if place else "")
         schedule.tell_applicant(
             locked,
             event,
-            f"{your_application(locked)}已于{locked.decided_on}作出{label}决定，"
-            f"请登录查看决定书。{pickup}",
+            f"{your_application(locked)}已于{locked.decided_on}作出{label}决定，{then}",
         )
         return locked
 

@@ -427,3 +427,16 @@ def test_the_ready_message_is_sent_once_and_not_for_a_denial(city: City, staff: 
     assert Message.objects.filter(event_type="case.decision_ready").count() == 2  # sms + site
     rendered_decision(city, staff, "denied")
     assert Message.objects.filter(event_type="case.decision_ready").count() == 2
+
+
+def test_a_denial_is_told_with_its_reasons_and_remedies_and_no_pickup(
+    city: City, staff: Staff
+) -> None:
+    """The guide names where the paper result is picked up: that is for a licence; a denied
+    applicant is sent to the decision's reasons and remedies (行政许可法第三十八条)."""
+    case = decided_case(city, staff, "denied")
+    [sms] = Message.objects.filter(channel="sms", event_type="case.decide")
+    assert sms.payload["text"] == (
+        f"您申请的“道路运输经营许可证核发”（受理编号 {case.receipt_no}）已于2026-10-09"
+        "作出不予许可决定，理由及救济途径请登录查看不予行政许可决定书。"
+    )
