@@ -324,7 +324,7 @@ def repeat_correction_notices(user: Any) -> QuerySet[CorrectionNotice]:
         CorrectionNotice.objects.filter(
             is_repeat=True, case__in=cases_at_work(user).order_by().values("pk")
         )
-        .select_related("case__version", "case__department", "case__accepting_department")
+        .select_related("case__version", "case__department", "department")
         .order_by("-issued_at", "-pk")
     )
 

@@ -210,3 +210,30 @@ def test_a_resubmission_during_review_is_not_announced_as_an_acceptance_reply(
             f"恢复审查，承诺办结日期为{resumed.due_date}。"
         )
     ]
+
+
+def test_the_supervisors_list_of_repeated_notices_names_the_department_that_asked(
+    city: City,
+) -> None:
+    """A second notice asked during review broke the one-time rule in the department whose
+    reviewer asked it, not in the centre that accepted: 再次补正告知 names that department."""
+    case, reviewer = entrusted_case_in_review(city)
+    with on(ASKED_AT):
+        actions.do_request_correction(case, actor=reviewer, items=ITEMS)
+    with on(at(2026, 10, 9, 10, 0)):
+        actions.do_attach_material(
+            case, actor=city.applicant, material_code="M01", upload=pdf("M01.pdf")
+        )
+        actions.do_resubmit(case, actor=city.applicant)
+    with on(at(2026, 10, 12, 10, 0)):
+        actions.do_request_correction(
+            fresh(case),
+            actor=reviewer,
+            items=[{"material_code": "M02", "reason": "营业执照已过期。"}],
+            reason_for_second="补正后的申请表签字与备案不符",
+        )
+    client = Client()
+    client.force_login(city.supervisor)
+    html = client.get("/workbench/cases/repeat-notices/").content.decode()
+    cells = re.findall(r'<td data-label="告知部门">([^<]*)</td>', html)
+    assert cells == ["市民政局"]
