@@ -3,8 +3,9 @@
 A clerk's queue is every filed case that waits for pre-acceptance in the departments where
 the clerk accepts: the department's own items, or for the service centre's clerks the items
 of departments that entrust acceptance to it (一窗受理, 乌海规范第六、十二条). Who sees what is
-`wangban.cases.access.cases_visible_to`; the queue only narrows it to the clerk's accepting
-departments and to the states before acceptance.
+`wangban.cases.access`; the queue is what the clerk sees as staff without their own
+applications (`cases_at_work`: 回避, they may not act on them), narrowed to the clerk's
+accepting departments and to the states before acceptance.
 
 Tabs (a case may be in more than one; "overdue" cuts across the others):
 
@@ -57,7 +58,7 @@ from wangban.accounts.choices import Role
 from wangban.accounts.models import Department, LegalPerson, User
 from wangban.accounts.roles import departments_where, user_roles
 from wangban.cases import clock
-from wangban.cases.access import cases_at_work, cases_reviewed_by, cases_visible_to
+from wangban.cases.access import cases_at_work, cases_reviewed_by
 from wangban.cases.actions import accepting_department_for, office_hours_for
 from wangban.cases.choices import CaseState, Channel
 from wangban.cases.models import Case, CaseStep, CorrectionNotice
@@ -199,10 +200,11 @@ def accepting_departments(user: Any) -> set[int]:
 
 
 def queue_scope(user: Any) -> QuerySet[Case]:
-    """Every case of the clerk's queue, in any tab: what `user` may see, in the departments
-    where they accept, before acceptance (and the window drafts)."""
+    """Every case of the clerk's queue, in any tab: what `user` sees as staff, without their
+    own applications (回避: they may not act on them, `access.cases_at_work`), in the
+    departments where they accept, before acceptance (and the window drafts)."""
     before_acceptance = Q(state__in=QUEUE_STATES) | Q(state=CaseState.DRAFT, channel=Channel.WINDOW)
-    return cases_visible_to(user).filter(
+    return cases_at_work(user).filter(
         before_acceptance, accepting_department__in=accepting_departments(user)
     )
 

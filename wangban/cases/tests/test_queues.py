@@ -27,7 +27,7 @@ from wangban.cases.tests.helpers import (
     submitted_case,
 )
 from wangban.catalog.tests.helpers import CODE, published_item
-from wangban.conftest import City, make_staff
+from wangban.conftest import City, make_staff, with_verified_identity
 from wangban.core.errors import InvalidInput
 
 
@@ -302,6 +302,20 @@ def test_the_centre_clerk_queues_for_departments_that_entrust_acceptance(city: C
     assert [v.item.code for v in queues.intake_versions(centre_clerk)] == [ENTRUSTED_CODE]
     assert [v.item.code for v in queues.intake_versions(city.transport_clerk)] == [CODE]
     assert list(queues.intake_versions(city.supervisor)) == []
+
+
+def test_a_clerk_s_own_application_is_not_in_their_queue(city: City) -> None:
+    """回避: a clerk may not pre-review, accept or reject their own application (403), so it
+    is no work of theirs: neither a row nor a count of their queue; a colleague queues it."""
+    item(city)
+    with_verified_identity(city.transport_clerk, resident_id(7))
+    colleague = make_staff("clerk_two", city.transport, Role.CLERK)
+    with time_machine.travel(MONDAY, tick=False):
+        own = submitted_case(city, actor=city.transport_clerk)
+    assert rows(city.transport_clerk, MONDAY, tab=queues.TO_SIGN) == []
+    assert counts(city.transport_clerk, MONDAY) == dict.fromkeys(queues.TABS, 0)
+    assert queues.queue_items(queues.queue_scope(city.transport_clerk)) == []
+    assert rows(colleague, MONDAY, tab=queues.TO_SIGN) == [(own.pk, "green")]
 
 
 def test_the_deemed_accepted_list(city: City) -> None:

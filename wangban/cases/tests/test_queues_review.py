@@ -11,7 +11,7 @@ import pytest
 
 from wangban.accounts.choices import Role
 from wangban.accounts.models import RoleGrant
-from wangban.cases import queues, review
+from wangban.cases import access, queues, review
 from wangban.cases.tests.helpers import at
 from wangban.cases.tests.review_helpers import (
     ACCEPTED_AT,
@@ -232,7 +232,7 @@ def test_a_reviewer_s_own_application_elsewhere_is_not_in_their_queues(city: Cit
         case = submitted_case(city, actor=market_reviewer)
         actions.do_accept(case, actor=staff.clerk)
     # They see it, as its applicant, but it is no work of theirs.
-    assert case.pk in queues.cases_visible_to(market_reviewer).values_list("pk", flat=True)
+    assert case.pk in access.cases_visible_to(market_reviewer).values_list("pk", flat=True)
     assert queues.review_scope(market_reviewer).count() == 0
     for tab in queues.REVIEW_TABS:
         assert tab_of(market_reviewer, tab, date(2026, 10, 20)) == []
@@ -285,7 +285,7 @@ def test_what_a_reviewer_sees_only_as_a_window_clerk_is_not_in_their_review_queu
         actions.do_accept(civil, actor=centre_clerk)
     today = date(2026, 12, 21)  # both overdue
     for user in (centre_clerk, city.supervisor):
-        assert civil.pk in queues.cases_visible_to(user).values_list("pk", flat=True)
+        assert civil.pk in access.cases_visible_to(user).values_list("pk", flat=True)
         assert tab_of(user, queues.REVIEW_OVERDUE, today) == [own.pk]
         counts = queues.review_tab_counts(
             queues.review_scope(user), queues.ReviewFilter(), user, today
