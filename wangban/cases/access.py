@@ -153,10 +153,15 @@ def _may_review(case: Case, user: Any, action: str) -> bool:
 
 
 def can_see_case(case: Case, user: Any) -> bool:
+    return is_applicant_side(case, user) or sees_as_staff(case, user)
+
+
+def sees_as_staff(case: Case, user: Any) -> bool:
+    """Whether `user` sees the case as staff (an accepting clerk, a reviewer, a supervisor),
+    whatever they are besides: what the workbench shows a case to. A staff member who sees a
+    case only as its applicant side follows it in the portal, which names no staff."""
     if not _signed_in(user):
         return False
-    if is_applicant_side(case, user):
-        return True
     if is_queue_clerk(case, user):
         return case.state != CaseState.DRAFT or case.channel == Channel.WINDOW
     if case.state == CaseState.DRAFT:
@@ -258,11 +263,14 @@ _LOCK_CASE = Prepared(_case_row_lock, "str")
 MAX_CASE_ID_LENGTH = 32
 
 
-def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
-    """The case `case_id` if `user` may see it, else NotFound (404). With `for_write` the
-    row is locked (call it inside a transaction) and read-only viewers (supervisors) get
-    Forbidden (403); which actions a writer may do is `may_act`. `lock_case` takes the
-    case so locked on to the action."""
+def access_case(
+    case_id: Any, user: Any, *, for_write: bool = False, as_staff: bool = False
+) -> Case:
+    """The case `case_id` if `user` may see it, else NotFound (404); with `as_staff` only if
+    they see it as staff (`sees_as_staff`: the workbench's pages and downloads). With
+    `for_write` the row is locked (call it inside a transaction) and read-only viewers
+    (supervisors) get Forbidden (403); which actions a writer may do is `may_act`.
+    `lock_case` takes the case so locked on to the action."""
     case_id = str(case_id)
     # An id no case can have (too long, or with a NUL that PostgreSQL cannot compare) is
     # not looked up: it is not found, as from every other page and endpoint.
@@ -271,7 +279,8 @@ def access_case(case_id: Any, user: Any, *, for_write: bool = False) -> Case:
         hold_calendar()  # before the case: the order every case writer locks in
         possible = _LOCK_CASE.first(case_id) is not None
     case = _READ_CASE.first(case_id) if possible else None
-    if case is None or not can_see_case(case, user):
+    seen = sees_as_staff if as_staff else can_see_case
+    if case is None or not seen(case, user):
         raise NotFound(NOT_FOUND_MESSAGE, code="case_not_found")
     if for_write and not (
         is_applicant_side(case, user) or is_queue_clerk(case, user) or is_reviewer_of(case, user)

@@ -631,12 +631,18 @@ def documents_of(case: Case) -> list[CaseDocument]:
 
 
 def open_material(
-    case_id: str, material_id: int, user: Any, request: HttpRequest | None = None
+    case_id: str,
+    material_id: int,
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    as_staff: bool = False,
 ) -> tuple[IO[bytes], str, str]:
     """A material's file for a user who may see the case: (binary file, file name, content
-    type). NotFound (404) when the case is not visible (`access_case`), the material is not
-    this case's, or it was handed over on paper. Audited as `case.download_material`."""
-    case = access_case(case_id, user)
+    type). NotFound (404) when the case is not visible (`access_case`; with `as_staff`, the
+    workbench's, not seen as staff), the material is not this case's, or it was handed over
+    on paper. Audited as `case.download_material`."""
+    case = access_case(case_id, user, as_staff=as_staff)
     material = case.materials.filter(pk=material_id).first()
     if material is None or material.paper or not material.blob:
         raise NotFound("材料不存在，或没有电子文件。", code="material_not_found")
@@ -644,12 +650,17 @@ def open_material(
 
 
 def open_replaced_material(
-    case_id: str, replaced_id: int, user: Any, request: HttpRequest | None = None
+    case_id: str,
+    replaced_id: int,
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    as_staff: bool = False,
 ) -> tuple[IO[bytes], str, str]:
     """The file a submitted material held before a correction replaced it
     (`ReplacedMaterial`), for a user who may see the case; as `open_material`, audited as
     `case.download_material` naming the replaced row."""
-    case = access_case(case_id, user)
+    case = access_case(case_id, user, as_staff=as_staff)
     replaced = case.replaced_materials.filter(pk=replaced_id).first()
     if replaced is None or replaced.paper or not replaced.blob:
         raise NotFound("材料不存在，或没有电子文件。", code="material_not_found")
@@ -685,13 +696,18 @@ def _open_material_file(
 
 
 def open_document(
-    case_id: str, document_id: int, user: Any, request: HttpRequest | None = None
+    case_id: str,
+    document_id: int,
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    as_staff: bool = False,
 ) -> tuple[IO[bytes], str, str]:
     """A document's PDF for a user who may see the case: (binary file, file name, content
     type). NotFound (404) when the case is not visible or the document is not this case's,
     and, with a message saying so, while it is still being generated. Audited as
     `case.download_document`."""
-    case = access_case(case_id, user)
+    case = access_case(case_id, user, as_staff=as_staff)
     document = CaseDocument.objects.filter(pk=document_id, case_id=case.pk).first()
     if document is None:
         raise NotFound("文书不存在。", code="document_not_found")

@@ -3,7 +3,9 @@ URL, only through a view that checks access and writes an audit event).
 
 Who may read is `cases.access.access_case` (through `cases.documents.open_*`): the
 applicant side, the accepting clerks, the implementing department's staff, supervisors;
-everyone else gets 404. The portal and the workbench mount the same views.
+everyone else gets 404. The portal and the workbench mount the same views; the workbench
+passes `as_staff`, so there only who sees the case as staff may read (`access.sees_as_staff`:
+a staff member who is only its applicant downloads from the portal, as they read it there).
 
 By default the file is an attachment. `?inline=1` shows it in the browser instead (a PDF
 in a frame of our own pages): only that response may be framed, and only by this site
@@ -33,12 +35,15 @@ def _serve(
     opener: Callable[..., tuple[IO[bytes], str, str]],
     case_id: str,
     row_id: int,
+    as_staff: bool,
 ) -> HttpResponseBase:
     if not request.user.is_authenticated:
         # The portal's login here, the workbench's where the workbench mounts these views.
         return redirect_to_login(request.get_full_path(), login_url_for(request, None))
     try:
-        stream, file_name, content_type = opener(case_id, row_id, request.user, request)
+        stream, file_name, content_type = opener(
+            case_id, row_id, request.user, request, as_staff=as_staff
+        )
     except NotFound as error:
         return render(
             request,
@@ -64,26 +69,26 @@ def _serve(
 
 @require_GET
 def case_material(
-    request: HttpRequest, case_id: str, material_id: int, name: str
+    request: HttpRequest, case_id: str, material_id: int, name: str, as_staff: bool = False
 ) -> HttpResponseBase:
     """`cases/<case_id>/materials/<material_id>/<name>`: a material's file. Signed in
     only (anonymous: to the login page)."""
-    return _serve(request, open_material, case_id, material_id)
+    return _serve(request, open_material, case_id, material_id, as_staff)
 
 
 @require_GET
 def case_replaced_material(
-    request: HttpRequest, case_id: str, replaced_id: int, name: str
+    request: HttpRequest, case_id: str, replaced_id: int, name: str, as_staff: bool = False
 ) -> HttpResponseBase:
     """`cases/<case_id>/replaced-materials/<replaced_id>/<name>`: a material's file as it
     was before a correction replaced it."""
-    return _serve(request, open_replaced_material, case_id, replaced_id)
+    return _serve(request, open_replaced_material, case_id, replaced_id, as_staff)
 
 
 @require_GET
 def case_document(
-    request: HttpRequest, case_id: str, document_id: int, name: str
+    request: HttpRequest, case_id: str, document_id: int, name: str, as_staff: bool = False
 ) -> HttpResponseBase:
     """`cases/<case_id>/documents/<document_id>/<name>`: a written notice's PDF (404 with
     a note while it is still being generated)."""
-    return _serve(request, open_document, case_id, document_id)
+    return _serve(request, open_document, case_id, document_id, as_staff)

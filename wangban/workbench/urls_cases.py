@@ -1,12 +1,18 @@
 """受理 and 审批: the acceptance queue, the review queues, the case pages with the review
 actions, and window intake, under /workbench/cases/
 (wangban/workbench/cases/). Materials and documents are served by the views that check
-access and audit every download (wangban/portal/case_files.py); previews add `?inline=1`."""
+access and audit every download (wangban/portal/case_files.py); previews add `?inline=1`.
+Every case page and file here is for those who see the case as staff (404 for a staff member
+who sees it only as its applicant: they follow it in the portal)."""
 
 from django.urls import URLPattern, path
 
 from wangban.portal import case_files
 from wangban.workbench.cases import views
+
+#: The workbench serves a case's files to those who see it as staff only (a staff member who
+#: is only its applicant downloads them from the portal).
+STAFF = {"as_staff": True}
 
 urlpatterns: list[URLPattern] = [
     path("", views.queue_page, name="cases-queue"),
@@ -29,16 +35,19 @@ urlpatterns: list[URLPattern] = [
     path(
         "<str:case_id>/materials/<int:material_id>/<str:name>",
         case_files.case_material,
+        STAFF,
         name="case-material",
     ),
     path(
         "<str:case_id>/replaced-materials/<int:replaced_id>/<str:name>",
         case_files.case_replaced_material,
+        STAFF,
         name="case-replaced-material",
     ),
     path(
         "<str:case_id>/documents/<int:document_id>/<str:name>",
         case_files.case_document,
+        STAFF,
         name="case-document",
     ),
 ]

@@ -5,7 +5,8 @@ input (一次性告知补正, 不予受理, 终止办理), window intake (窗口
 deemed accepted.
 
 Anonymous visitors go to the workbench login, applicants' accounts get 403. Whether a case
-can be seen is `wangban.cases.access.access_case` (404 otherwise); every write is an action
+can be seen is `wangban.cases.access.access_case` as staff (404 otherwise, also to a staff
+member who is only the case's applicant side); every write is an action
 of `wangban.cases.actions`, which checks who may do it (403) and when (409). A refusal
 changes nothing: bad input is shown beside its field with an error summary (400, or 413/415
 for files), a refusal of the user or of the state as a message on the case page (403, 409).
@@ -72,9 +73,12 @@ def _case_url(case: Case | str) -> str:
 
 
 def visible_case(request: HttpRequest, case_id: str) -> Case:
-    """The case if the user may see it, else 404 (its existence does not leak)."""
+    """The case if the user sees it as staff, else 404 (its existence does not leak). The
+    page names staff (step holders, who stopped the clock, the history's actors); a staff
+    member who sees a case only as its applicant side follows it in the portal, which names
+    none, as staff who see a case only as staff get 404 there."""
     try:
-        return access_case(case_id, request.user)
+        return access_case(case_id, request.user, as_staff=True)
     except NotFound:
         raise Http404(NOT_FOUND_MESSAGE) from None
 

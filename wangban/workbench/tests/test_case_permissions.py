@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 
 from wangban.accounts.choices import Role
 from wangban.accounts.models import User
@@ -17,7 +18,8 @@ from wangban.accounts.tests.helpers import verified
 from wangban.audit.models import AuditEvent
 from wangban.cases import actions
 from wangban.cases.choices import Channel
-from wangban.cases.models import Case
+from wangban.cases.documents import render_document
+from wangban.cases.models import Case, CaseDocument
 from wangban.cases.tests.helpers import (
     ENTRUSTED_CODE,
     FORM,
@@ -296,3 +298,60 @@ def test_a_clerk_may_not_decide_their_own_application(client: Client, city: City
     assert "您现在不能对该办件进行操作。" in html
     assert codes == [403, 403, 403, 403]
     assert snapshot(own) == before
+
+
+def test_staff_who_apply_as_citizens_follow_their_case_in_the_portal_not_the_workbench(
+    client: Client, city: City
+) -> None:
+    """The workbench's case page names staff (step holders, who stopped the clock, event
+    actors), the applicant's side names none: a staff member who sees a case only as its
+    applicant (here a transport handler applying to another department's item) gets 404 for
+    it in the workbench, pages, actions and downloads alike, and follows it in the portal;
+    as staff they still work their department's cases in the workbench."""
+    item(city)
+    entrusted_department(city)
+    centre_clerk = make_staff("centre_clerk", city.centre, Role.CLERK)
+    handler = with_verified_identity(
+        make_staff("transport_handler", city.transport, Role.HANDLER), "110101199003070054"
+    )
+    with time_machine.travel(at(2026, 11, 20, 15, 0), tick=False):
+        own = submitted_case(city, ENTRUSTED_CODE, actor=handler)
+        actions.do_accept(own, actor=centre_clerk)
+        draft = actions.do_create_case(actor=handler, item_code=ENTRUSTED_CODE, form=dict(FORM))
+        work = submitted_case(city, actor=verified("zhangsan", 7))
+        actions.do_accept(work, actor=city.transport_clerk)
+    for case in (own, work):
+        render_document(CaseDocument.objects.get(case=case).pk)
+
+    def files(case: Case, side: str) -> list[str]:
+        material = case.materials.get(material_code="M01")
+        document = CaseDocument.objects.get(case=case)
+        return [
+            reverse(f"{side}:case-material", args=[case.pk, material.pk, material.file_name]),
+            reverse(f"{side}:case-document", args=[case.pk, document.pk, document.file_name]),
+        ]
+
+    as_user(client, handler)
+    audited = AuditEvent.objects.filter(action__startswith="case.download").count()
+    with time_machine.travel(MONDAY, tick=False):
+        workbench = [client.get(url).status_code for url in [_page(own), *files(own, "workbench")]]
+        saved = client.post(
+            f"/workbench/cases/{draft.pk}/form/", {"company": "改了", "vehicles": "2"}
+        )
+        assert AuditEvent.objects.filter(action__startswith="case.download").count() == audited
+        portal = [
+            client.get(url).status_code
+            for url in [reverse("portal:case", args=[own.pk]), *files(own, "portal")]
+        ]
+        at_work = [client.get(url).status_code for url in [_page(work), *files(work, "workbench")]]
+        portal_of_work = client.get(reverse("portal:case", args=[work.pk])).status_code
+    assert workbench == [404, 404, 404]
+    assert saved.status_code == 404
+    assert fresh(draft).form == FORM
+    assert portal == [200, 200, 200]
+    assert at_work == [200, 200, 200]
+    assert portal_of_work == 404
+
+
+def _page(case: Case) -> str:
+    return reverse("workbench:case", args=[case.pk])
