@@ -271,7 +271,8 @@ class CaseSerializer(serializers.Serializer):
     remaining_working_days = serializers.IntegerField(
         label="剩余工作日",
         allow_null=True,
-        help_text="超期为负数；停止计时时为尚未用去的天数；决定后为决定当日的数；受理前为 null",
+        help_text="超期为负数；停止计时时为尚未用去的天数，以承诺时限的单位计（自然日时限为"
+        "自然日）；决定后为决定当日的数；受理前为 null",
     )
     current_step = CurrentStepSerializer(
         label="当前审批环节", allow_null=True, help_text="受理前和作出决定后为 null"

@@ -345,6 +345,16 @@ def remaining_working_days(
     return working_days_between(today, case.due_date, calendar)
 
 
+def remaining_unit(case: Case) -> str:
+    """The unit of `remaining_working_days` (docs/case-clock.md): while the clock is stopped
+    before the decision it is the unused part of the promised limit, in that limit's unit —
+    自然日 for a calendar-day limit —; otherwise working days."""
+    stopped = not case.clock_running and case.decided_on is None
+    if stopped and case.version.promised_limit_unit == clock.CALENDAR_DAYS:
+        return "自然日"
+    return "工作日"
+
+
 # --- steps ---------------------------------------------------------------------------------
 
 

@@ -34,6 +34,17 @@ REVIEW_ITEM = {
     ],
 }
 
+#: P = 10 calendar days (自然日), L = 30 calendar days; one approval step.
+CALENDAR_ITEM = {
+    "promised_limit_days": 10,
+    "promised_limit_unit": "calendar_days",
+    "legal_limit_days": 30,
+    "legal_limit_unit": "calendar_days",
+    "warning_threshold_days": 1,
+    "case_type": "2",
+    "steps": [{"name": "审批", "role": "approver", "budget_days": 7}],
+}
+
 #: Thu 2026-09-24, 10:00 Beijing: acceptance day A of the worked examples.
 ACCEPTED_AT = at(2026, 9, 24, 10, 0)
 

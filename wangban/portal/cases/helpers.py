@@ -165,6 +165,7 @@ def _clock_facts(case: Case, today: date) -> list[Fact]:
     due dates and the light while it runs; while stopped, why and what is left."""
     remaining = schedule.remaining_working_days(case, today)
     if not case.clock_running:
+        unit = schedule.remaining_unit(case)  # 自然日 for a calendar-day limit
         stop = schedule.open_stop(case)
         if stop is not None and stop.kind == StopKind.CORRECTION:
             why = "等待补正材料"
@@ -173,9 +174,9 @@ def _clock_facts(case: Case, today: date) -> list[Fact]:
             why = procedures.get(stop.procedure, "特别程序") if stop is not None else "特别程序"
         facts = [Fact("办理时限", f"暂停计算（{why}），恢复后重新计算办结日期", emphasis=True)]
         if remaining is not None and remaining >= 0:
-            facts.append(Fact("剩余办理时间", f"恢复计时后还有 {remaining} 个工作日"))
+            facts.append(Fact("剩余办理时间", f"恢复计时后还有 {remaining} 个{unit}"))
         elif remaining is not None:  # stopped when already overdue
-            facts.append(Fact("剩余办理时间", f"已超期 {-remaining} 个工作日"))
+            facts.append(Fact("剩余办理时间", f"已超期 {-remaining} 个{unit}"))
         return facts
     facts = [Fact("承诺办结日期", day(case.due_date), emphasis=True)]
     if case.legal_due_date:

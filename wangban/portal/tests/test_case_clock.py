@@ -11,7 +11,13 @@ from django.test import Client
 
 from wangban.cases import review
 from wangban.cases.tests.helpers import at
-from wangban.cases.tests.review_helpers import accepted_case, on, review_item, review_staff
+from wangban.cases.tests.review_helpers import (
+    CALENDAR_ITEM,
+    accepted_case,
+    on,
+    review_item,
+    review_staff,
+)
 from wangban.conftest import City
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +147,17 @@ def test_the_correction_page_during_review_says_the_review_resumes(city: City) -
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "答复是否受理" not in text
     assert "全部材料已更换。提交后恢复审查，办理时限接着计算。" in text
+
+
+def test_a_stopped_calendar_day_limit_says_what_is_left_in_calendar_days(city: City) -> None:
+    """docs/case-clock.md: while a calendar-day limit is stopped, what is left is in calendar
+    days (accepted Thu 09-24, P = 10, stopped Mon 09-28: 09-25…27 used, 7 left)."""
+    review_item(city, **CALENDAR_ITEM)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 28, 10, 0)):
+        review.do_suspend(case, actor=staff.handler, procedure="hearing", reason="依法举行听证")
+    with on(at(2026, 10, 12, 10, 0)):
+        text = page_text(city, case.pk)
+    assert "恢复计时后还有 7 个自然日" in text
+    assert "个工作日" not in text

@@ -435,6 +435,7 @@ class ClockView:
     stop: ClockStop | None
     extension_days: int
     statutory_extension: int
+    remaining_unit: str = "工作日"  # 自然日 while a calendar-day limit is stopped
 
     @property
     def light_label(self) -> str:
@@ -455,7 +456,8 @@ class ClockView:
 
 def clock_view(case: Case, today: date) -> ClockView:
     """The approval clock as stored (DESIGN.md §5): due dates (promised and statutory, none
-    while stopped), remaining working days, the light, the open stop and its reason."""
+    while stopped), remaining working days (while stopped in the promised limit's unit:
+    `schedule.remaining_unit`), the light, the open stop and its reason."""
     return ClockView(
         running=case.clock_running,
         due_date=case.due_date,
@@ -465,6 +467,7 @@ def clock_view(case: Case, today: date) -> ClockView:
         stop=schedule.open_stop(case) if not case.clock_running else None,
         extension_days=case.extension_days,
         statutory_extension=schedule.statutory_extension_limit(case.version),
+        remaining_unit=schedule.remaining_unit(case),
     )
 
 

@@ -23,6 +23,7 @@ from wangban.cases.models import Case, CaseExtension, CaseStep
 from wangban.cases.tests.helpers import at, fresh
 from wangban.cases.tests.review_helpers import (
     ACCEPTED_AT,
+    CALENDAR_ITEM,
     Staff,
     accepted_case,
     last_step_case,
@@ -286,6 +287,23 @@ def test_the_case_page_shows_steps_clock_stops_extensions_and_decision(
 
 
 # --- The actions through their forms ---------------------------------------------------------
+
+
+def test_a_stopped_calendar_day_limit_shows_what_is_left_in_calendar_days(
+    client: Client, city: City
+) -> None:
+    """docs/case-clock.md: while a calendar-day limit (自然日) is stopped, what is left is in
+    calendar days (accepted Thu 09-24, P = 10, stopped Mon 09-28: 7 left)."""
+    review_item(city, **CALENDAR_ITEM)
+    staff = review_staff(city)
+    case = accepted_case(city, staff)
+    with on(at(2026, 9, 28, 10, 0)):
+        review.do_suspend(case, actor=staff.handler, procedure="hearing", reason="依法举行听证")
+    signed_in(client, staff.handler)
+    status, html = get(client, f"/workbench/cases/{case.pk}/", at(2026, 10, 9, 9, 0))
+    assert status == 200
+    assert "剩余自然日 7 个自然日（恢复计时后）" in text_of(html)
+    assert "剩余工作日" not in text_of(html)
 
 
 def test_staff_work_a_case_through_the_forms(client: Client, city: City) -> None:
