@@ -23,6 +23,7 @@ or a re-run import never tells anyone twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.urls import NoReverseMatch, reverse
 
@@ -49,12 +50,14 @@ OPEN_STATES = (
 TOLD_EVENTS = (ChangeEvent.ADJUSTED, ChangeEvent.CANCELLED)
 
 EVENT_TYPE = "case.item_changed"
+#: An in-site message's title is cut to this many characters.
+TITLE_LENGTH = cast(int, SiteMessage._meta.get_field("title").max_length)
 
 
 def _title(name: str, happened: str) -> str:
     """事项“<name>”<happened>, within the in-site message's title length: a long item name
     is shortened with "…", never the words saying what happened (the text has it whole)."""
-    room = SiteMessage._meta.get_field("title").max_length - len(f"事项“”{happened}")
+    room = TITLE_LENGTH - len(f"事项“”{happened}")
     shown = name if len(name) <= room else name[: room - 1] + "…"
     return f"事项“{shown}”{happened}"
 

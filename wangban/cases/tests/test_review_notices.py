@@ -74,6 +74,7 @@ def test_the_notice_is_issued_by_the_department_whose_reviewer_asked(city: City)
     case, reviewer = entrusted_case_in_review(city)
     with on(ASKED_AT):
         notice = actions.do_request_correction(case, actor=reviewer, items=ITEMS)
+    assert notice.department is not None
     assert notice.department.name == "市民政局"
     document = notice_document(case)
     assert document.facts["issuer"] == "市民政局"
@@ -174,12 +175,15 @@ def test_the_migration_gives_earlier_notices_their_department(city: City) -> Non
     migration.fill_departments(apps, None)
     before.refresh_from_db()
     during.refresh_from_db()
+    assert before.department is not None
+    assert during.department is not None
     assert (before.department.name, during.department.name) == ("市政务服务中心", "市民政局")
 
 
 def test_the_message_of_a_correction_during_review_says_the_clock_stops(city: City) -> None:
     case, reviewer = entrusted_case_in_review(city)
     first = Message.objects.order_by("id").last()
+    assert first is not None
     with on(ASKED_AT):
         actions.do_request_correction(case, actor=reviewer, items=ITEMS)
     [sms] = Message.objects.filter(channel="sms", pk__gt=first.pk)
@@ -197,6 +201,7 @@ def test_a_resubmission_during_review_is_not_announced_as_an_acceptance_reply(
     with on(ASKED_AT):
         actions.do_request_correction(case, actor=reviewer, items=ITEMS)
     first = Message.objects.order_by("id").last()
+    assert first is not None
 
     with on(at(2026, 10, 9, 10, 0)):
         actions.do_attach_material(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -191,9 +192,12 @@ def test_review_suspension_extension_and_decision(page, city: City) -> None:
 #: An item's form whose last field has the long label of an applicant's commitment, as the
 #: demo's items have: its value must not be squeezed beside it on a phone.
 PROMISE = "本人承诺所填内容及所附材料真实、有效，如有虚假愿承担相应法律责任"
-FORM_WITH_PROMISE = {
+FORM_WITH_PROMISE: dict[str, Any] = {
     **FORM,
-    "properties": {**FORM["properties"], "promise": {"type": "boolean", "title": PROMISE}},
+    "properties": {
+        **cast(dict[str, Any], FORM["properties"]),
+        "promise": {"type": "boolean", "title": PROMISE},
+    },
 }
 
 
