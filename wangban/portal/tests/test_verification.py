@@ -175,7 +175,9 @@ def test_a_modified_file_fails_the_upload_check(city: City, staff: Staff) -> Non
     response = upload(Client(), document, data)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<strong>验证失败</strong>：验证失败：文件与加盖电子印章的决定书不一致" in html
+    # The verdict is said once, then the reason (it read 验证失败：验证失败：…).
+    assert "<strong>验证失败</strong>：文件与加盖电子印章的决定书不一致" in html
+    assert "验证失败：验证失败" not in html
 
 
 def test_another_sealed_decision_fails_the_upload_check(city: City, staff: Staff) -> None:
