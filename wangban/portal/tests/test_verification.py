@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from wangban.accounts.tests.helpers import verified
 from wangban.audit.models import AuditEvent
+from wangban.cases import review
 from wangban.cases.models import CaseDocument
 from wangban.cases.tests.decision_helpers import (
     APPROVAL_REASON,
@@ -286,6 +287,19 @@ def test_a_denial_on_the_case_page_names_the_reasons_and_remedies(city: City, st
     assert '<dd class="emphasis" id="decision-outcome">不予许可</dd>' in html
     assert f"<dt>不予许可的理由</dt><dd>{DENIAL_REASON}</dd>" in html
     assert "六十日内依法申请行政复议" in html
+
+
+def test_a_completed_case_page_says_how_the_result_was_delivered(city: City, staff: Staff) -> None:
+    """The workbench and the API show the delivery and its tracking number; the applicant,
+    who waits for the parcel, saw only 邮寄送达 in the timeline."""
+    document = rendered_decision(city, staff)
+    review.do_complete(
+        document.case, actor=staff.clerk, delivery="mail", tracking_no="SF1234567890"
+    )
+    client = Client()
+    client.force_login(city.applicant)
+    html = client.get(reverse("portal:case", args=[document.case_id])).content.decode()
+    assert "<dt>送达</dt><dd>邮寄送达，快递单号 SF1234567890</dd>" in html
 
 
 def test_while_the_decision_is_rendered_the_page_says_so(city: City, staff: Staff) -> None:
