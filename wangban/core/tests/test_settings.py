@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "WANGBAN_PII_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZg==",
     "WANGBAN_PII_DIGEST_KEY": "ZGlnZXN0LWtleS10ZXN0cw==",
     "WANGBAN_AUDIT_SIGNING_KEY": "a-production-audit-signing-key",
+    "WANGBAN_PUBLIC_URL": "https://banshi.example.gov.cn",
 }
 
 
@@ -31,6 +32,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         "WANGBAN_PII_KEYS",
         "WANGBAN_PII_DIGEST_KEY",
         "WANGBAN_AUDIT_SIGNING_KEY",
+        "WANGBAN_PUBLIC_URL",
     }
     clean = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
@@ -55,6 +57,18 @@ def test_check_deploy_fails_in_demo_mode() -> None:
     result = manage("check", "--deploy", **env)
     assert result.returncode != 0
     assert "wangban.E001" in result.stderr
+
+
+@pytest.mark.parametrize("url", [None, "http://localhost:8000", "http://banshi.example.gov.cn"])
+def test_check_deploy_fails_without_the_public_https_address(url: str | None) -> None:
+    """Sealed decisions print it in their QR code and text messages carry it: left at the
+    default, every decision would send its readers to http://localhost:8000 for good."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "WANGBAN_PUBLIC_URL"}
+    if url is not None:
+        env["WANGBAN_PUBLIC_URL"] = url
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "wangban.E003" in result.stderr
 
 
 def test_demo_mode_is_refused_with_a_public_host() -> None:
