@@ -5,7 +5,8 @@ the clerk accepts: the department's own items, or for the service centre's clerk
 of departments that entrust acceptance to it (一窗受理, 乌海规范第六、十二条). Who sees what is
 `wangban.cases.access`; the queue is what the clerk sees as staff without their own
 applications (`cases_at_work`: 回避, they may not act on them), narrowed to the clerk's
-accepting departments and to the states before acceptance.
+accepting departments and to the states before acceptance, or decided and waiting for
+delivery.
 
 Tabs (a case may be in more than one; "overdue" cuts across the others):
 
@@ -17,6 +18,9 @@ Tabs (a case may be in more than one; "overdue" cuts across the others):
 - `overdue` 已超期: the sign-in deadline passed unsigned, the reply day passed while still
   submitted, or the correction answer is overdue.
 - `drafts` 窗口草稿: window applications a clerk registered and has not submitted yet.
+- `to_deliver` 待送达: decided (准予许可 or 不予许可), the result not delivered yet: the
+  accepting clerks record how it reached the applicant (`review.do_complete`, 大安办法第二十七条
+  送达), which closes the case. Sorted by the decision day, oldest first; no light.
 
 The pre-acceptance light of a row follows the deadline that matters now: sign-in while
 unsigned, else the reply day while submitted, the correction due day while awaiting
@@ -76,6 +80,7 @@ TO_REVIEW = "to_review"
 CORRECTION = "correction"
 OVERDUE = "overdue"
 DRAFTS = "drafts"
+TO_DELIVER = "to_deliver"
 #: The tabs in the order the page shows them, with their Chinese names.
 TABS: dict[str, str] = {
     TO_SIGN: "待签收",
@@ -83,19 +88,24 @@ TABS: dict[str, str] = {
     CORRECTION: "待补正",
     OVERDUE: "已超期",
     DRAFTS: "窗口草稿",
+    TO_DELIVER: "待送达",
 }
 
-#: Sort keys: the deadline that matters now (default, soonest first) or the received time.
+#: Sort keys: the deadline that matters now (default, soonest first; in 待送达 the decision
+#: day, oldest first) or the received time.
 SORTS = ("due", "-due", "received", "-received")
 LIGHT_LABELS = {clock.GREEN: "绿灯", clock.BLUE: "蓝灯", clock.RED: "红灯"}
 #: The states before acceptance that the queue lists (drafts only in their own tab).
 QUEUE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED)
+#: The decided states whose result the accepting clerks deliver (`complete` closes them).
+DELIVERY_STATES = (CaseState.APPROVED, CaseState.DENIED)
 #: How far ahead a sign-in deadline turns the light blue, in working hours.
 SIGN_IN_WARNING_HOURS = 1
 
 SUBMITTED = Q(state=CaseState.SUBMITTED)
 UNSIGNED = SUBMITTED & Q(sign_in_due_at__isnull=False, signed_in_at__isnull=True)
 IN_CORRECTION = Q(state=CaseState.CORRECTION_REQUESTED)
+AWAITING_DELIVERY = Q(state__in=DELIVERY_STATES)
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,8 @@ def tab_filter(tab: str, at: Now) -> Q:
         )
     if tab == DRAFTS:
         return Q(state=CaseState.DRAFT, channel=Channel.WINDOW)
+    if tab == TO_DELIVER:
+        return AWAITING_DELIVERY
     raise ValueError(f"unknown tab {tab!r}")
 
 
@@ -202,10 +214,12 @@ def accepting_departments(user: Any) -> set[int]:
 def queue_scope(user: Any) -> QuerySet[Case]:
     """Every case of the clerk's queue, in any tab: what `user` sees as staff, without their
     own applications (回避: they may not act on them, `access.cases_at_work`), in the
-    departments where they accept, before acceptance (and the window drafts)."""
+    departments where they accept, before acceptance (and the window drafts), or decided and
+    waiting for the clerk to deliver the result (`complete` is the accepting clerks')."""
     before_acceptance = Q(state__in=QUEUE_STATES) | Q(state=CaseState.DRAFT, channel=Channel.WINDOW)
     return cases_at_work(user).filter(
-        before_acceptance, accepting_department__in=accepting_departments(user)
+        before_acceptance | AWAITING_DELIVERY,
+        accepting_department__in=accepting_departments(user),
     )
 
 
@@ -231,15 +245,16 @@ def _filtered(cases: QuerySet[Case], wanted: QueueFilter) -> QuerySet[Case]:
 
 
 def _annotated(cases: QuerySet[Case], at: Now) -> QuerySet[Case]:
-    """Each row with its `light`, `due_on` (the day of the deadline that matters now),
-    `due_at` (the sign-in moment while unsigned) and `received_at` (submission, or creation
-    for a draft)."""
+    """Each row with its `light`, `due_on` (the day of the deadline that matters now; the
+    decision day of a case waiting for delivery), `due_at` (the sign-in moment while
+    unsigned) and `received_at` (submission, or creation for a draft)."""
     return cases.annotate(
         light=light_expression(at),
         due_on=SqlCase(
             When(UNSIGNED, then=TruncDate("sign_in_due_at", tzinfo=SHANGHAI)),
             When(SUBMITTED, then=F("reply_due_on")),
             When(IN_CORRECTION, then=F("correction_due_on")),
+            When(AWAITING_DELIVERY, then=F("decided_on")),
             default=None,
             output_field=DateField(),
         ),

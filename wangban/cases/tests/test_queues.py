@@ -1,6 +1,6 @@
 """The acceptance queue: tabs and their counts, sorting, filters, the pre-acceptance lights on
-the 2026 calendar, whose queue a case is in, the deemed-accepted list, and finding the
-applicant at a window."""
+the 2026 calendar, whose queue a case is in, the decided cases waiting for delivery
+(待送达), the deemed-accepted list, and finding the applicant at a window."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time_machine
 from wangban.accounts.choices import Role
 from wangban.accounts.models import Department, LegalPerson, User
 from wangban.accounts.tests.helpers import register, resident_id
-from wangban.cases import actions, queues
+from wangban.cases import actions, queues, review
 from wangban.cases.choices import Channel
 from wangban.cases.models import Case
 from wangban.cases.queues import QueueFilter
@@ -25,6 +25,13 @@ from wangban.cases.tests.helpers import (
     fresh,
     item,
     submitted_case,
+)
+from wangban.cases.tests.review_helpers import (
+    Staff,
+    accepted_case,
+    last_step_case,
+    review_item,
+    review_staff,
 )
 from wangban.catalog.tests.helpers import CODE, published_item
 from wangban.conftest import City, make_staff, with_verified_identity
@@ -206,6 +213,7 @@ def test_tabs_and_their_counts(city: City, queue_city: dict[str, Case]) -> None:
         "correction": 1,
         "overdue": 1,
         "drafts": 1,
+        "to_deliver": 0,
     }
 
 
@@ -267,6 +275,7 @@ def test_filters_by_item_channel_and_light(city: City, queue_city: dict[str, Cas
         "correction": 1,
         "overdue": 0,
         "drafts": 0,
+        "to_deliver": 0,
     }
     assert queues.queue_items(queues.queue_scope(clerk)) == [
         (CODE, "道路运输经营许可证核发"),
@@ -316,6 +325,78 @@ def test_a_clerk_s_own_application_is_not_in_their_queue(city: City) -> None:
     assert counts(city.transport_clerk, MONDAY) == dict.fromkeys(queues.TABS, 0)
     assert queues.queue_items(queues.queue_scope(city.transport_clerk)) == []
     assert rows(colleague, MONDAY, tab=queues.TO_SIGN) == [(own.pk, "green")]
+
+
+# --- 待送达 ------------------------------------------------------------------------------------
+
+
+def decided(city: City, staff: Staff, when: datetime, outcome: str = "approved") -> Case:
+    """A case accepted on 2026-09-24, walked to its last step and decided at `when`."""
+    case = last_step_case(city, staff)
+    with time_machine.travel(when, tick=False):
+        review.do_decide(
+            case, actor=staff.approver, outcome=outcome, reason="理由", legal_basis="依据"
+        )
+    return fresh(case)
+
+
+DELIVERY_DAY = at(2026, 10, 14, 10, 0)
+
+
+def test_decided_cases_wait_for_the_clerk_s_delivery_oldest_decision_first(city: City) -> None:
+    """`complete` is the accepting clerks' (大安办法第二十七条 送达): their 待送达 lists the
+    decided cases — approved or denied — by the decision day, until they are completed."""
+    review_item(city)
+    staff = review_staff(city)
+    approved = decided(city, staff, at(2026, 10, 12, 15, 0))
+    denied = decided(city, staff, at(2026, 10, 9, 15, 0), outcome="denied")
+    accepted_case(city, staff)  # in review: not the clerk's
+    clerk = city.transport_clerk
+    assert rows(clerk, DELIVERY_DAY, tab=queues.TO_DELIVER) == [(denied.pk, ""), (approved.pk, "")]
+    listed = rows(clerk, DELIVERY_DAY, tab=queues.TO_DELIVER, sort="-due")
+    assert listed == [(approved.pk, ""), (denied.pk, "")]
+    assert counts(clerk, DELIVERY_DAY) == {**dict.fromkeys(queues.TABS, 0), "to_deliver": 2}
+    # No other tab holds them, nor a light filter (they have no pre-acceptance light).
+    for tab in set(queues.TABS) - {queues.TO_DELIVER}:
+        assert rows(clerk, DELIVERY_DAY, tab=tab) == []
+    assert counts(clerk, DELIVERY_DAY, light="green")["to_deliver"] == 0
+    assert counts(clerk, DELIVERY_DAY, item=CODE)["to_deliver"] == 2
+
+    with time_machine.travel(DELIVERY_DAY, tick=False):
+        review.do_complete(denied, actor=clerk, delivery="mail", tracking_no="SF1234567890")
+    assert rows(clerk, DELIVERY_DAY, tab=queues.TO_DELIVER) == [(approved.pk, "")]
+    assert counts(clerk, DELIVERY_DAY)["to_deliver"] == 1
+
+
+def test_only_the_accepting_department_s_clerks_deliver(city: City) -> None:
+    review_item(city)
+    staff = review_staff(city)
+    case = decided(city, staff, at(2026, 10, 12, 15, 0))
+    market_clerk = make_staff("market_clerk", city.market, Role.CLERK)
+    centre_clerk = make_staff("centre_clerk", city.centre, Role.CLERK)
+    for user in (market_clerk, centre_clerk, staff.approver, city.supervisor):
+        assert rows(user, DELIVERY_DAY, tab=queues.TO_DELIVER) == []
+        assert counts(user, DELIVERY_DAY)["to_deliver"] == 0
+    assert rows(city.transport_clerk, DELIVERY_DAY, tab=queues.TO_DELIVER) == [(case.pk, "")]
+
+
+def test_a_clerk_s_own_decided_application_is_a_colleague_s_to_deliver(city: City) -> None:
+    """回避: a clerk may not complete their own application (403); a colleague delivers it."""
+    review_item(city)
+    staff = review_staff(city)
+    with_verified_identity(city.transport_clerk, resident_id(7))
+    colleague = make_staff("clerk_two", city.transport, Role.CLERK)
+    with time_machine.travel(at(2026, 9, 24, 10, 0), tick=False):
+        own = submitted_case(city, actor=city.transport_clerk)
+        actions.do_accept(own, actor=colleague)
+        review.do_approve_step(own, actor=staff.reviewer, opinion="符合条件。")
+        review.do_approve_step(own, actor=staff.second, opinion="同意。")
+        review.do_decide(
+            own, actor=staff.approver, outcome="approved", reason="理由", legal_basis="依据"
+        )
+    assert rows(city.transport_clerk, DELIVERY_DAY, tab=queues.TO_DELIVER) == []
+    assert counts(city.transport_clerk, DELIVERY_DAY)["to_deliver"] == 0
+    assert rows(colleague, DELIVERY_DAY, tab=queues.TO_DELIVER) == [(own.pk, "")]
 
 
 def test_the_deemed_accepted_list(city: City) -> None:

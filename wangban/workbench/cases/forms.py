@@ -27,6 +27,19 @@ SORT_LABELS = dict(
         strict=True,
     )
 )
+#: The same sort keys in 待送达, where the first column is the decision day.
+DELIVERY_SORT_LABELS = dict(
+    zip(
+        SORTS,
+        (
+            "决定日期，最早在前",
+            "决定日期，最新在前",
+            "收件时间，最早在前",
+            "收件时间，最新在前",
+        ),
+        strict=True,
+    )
+)
 
 
 class QueueFilterForm(forms.Form):

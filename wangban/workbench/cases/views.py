@@ -42,6 +42,7 @@ from wangban.portal.account.auth import workbench_login_required
 from wangban.portal.schema_form import error_summary, parse_form, render_fields
 from wangban.workbench.cases import present
 from wangban.workbench.cases.forms import (
+    DELIVERY_SORT_LABELS,
     MATERIAL_HINT,
     POOL,
     ApproveStepForm,
@@ -136,7 +137,7 @@ def _row(case: Case) -> dict[str, Any]:
         due_label = "补正"
     elif case.state == CaseState.SUBMITTED:
         due_label = "答复"
-    else:
+    else:  # a window draft; or a decided case, whose decision day the column shows
         due_label = ""
     return {
         "case": case,
@@ -168,12 +169,16 @@ def _sort_link(wanted: queues.QueueFilter | queues.ReviewFilter, key: str) -> di
 @clerk_page
 def queue_page(request: HttpRequest) -> HttpResponse:
     """受理队列: the tabs with their counts, filters by item, channel and light, the rows of
-    the tab sorted by the deadline that matters now (or by the received time), 50 a page."""
+    the tab sorted by the deadline that matters now (or by the received time), 50 a page;
+    in 待送达 the decided cases whose result the clerk delivers, by the decision day."""
     user = request.user
     at = queues.now_for(user)
     scope = queues.queue_scope(user)
     form = QueueFilterForm(request.GET, items=queues.queue_items(scope))
     wanted = _wanted(form)
+    delivering = wanted.tab == queues.TO_DELIVER
+    if delivering:
+        form.fields["sort"].choices = list(DELIVERY_SORT_LABELS.items())  # type: ignore[attr-defined]
     page = Paginator(queues.queue(scope, wanted, at), PER_PAGE).get_page(request.GET.get("page"))
     counts = queues.tab_counts(scope, wanted, at)
     tabs = _tabs(queues.TABS, counts, wanted)
@@ -190,6 +195,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             "query": _query(wanted),
             "sort_due": _sort_link(wanted, "due"),
             "sort_received": _sort_link(wanted, "received"),
+            "due_heading": "决定日期" if delivering else "办理时限",
             "today": at.today,
         },
     )
@@ -224,7 +230,10 @@ def _back(user: Any, case: Case) -> tuple[str, str]:
     if case.accepted_on is not None and user_has_role(user, *queues.REVIEW_QUEUE_ROLES):
         return ("审批队列", reverse("workbench:cases-review"))
     if user_has_role(user, Role.CLERK):
-        return ("受理队列", reverse("workbench:cases-queue"))
+        queue = reverse("workbench:cases-queue")
+        if case.state in queues.DELIVERY_STATES:
+            return ("受理队列 · 待送达", f"{queue}?tab={queues.TO_DELIVER}")
+        return ("受理队列", queue)
     return ("工作台首页", reverse("workbench:home"))
 
 

@@ -240,6 +240,95 @@ def test_only_review_staff_open_the_review_queue(client: Client, city: City) -> 
     )
 
 
+# --- 待送达 in the acceptance queue ---------------------------------------------------------------
+
+DELIVERIES = "/workbench/cases/?tab=to_deliver"
+#: Wed 2026-10-14: the results of the decisions below wait for delivery.
+WEDNESDAY = at(2026, 10, 14, 10, 0)
+
+
+def test_the_clerk_finds_the_decided_cases_in_to_deliver(client: Client, city: City) -> None:
+    """`complete` is the accepting clerk's: 待送达 in their acceptance queue lists the decided
+    cases by the decision day (oldest first), each row leading to the case page, whose
+    complete form is there; a completed case leaves it."""
+    staff = setup(city)
+    later = decided_case(city, staff, at(2026, 10, 12, 10, 0))
+    first = decided_case(city, staff, at(2026, 10, 9, 10, 0))
+    accepted_case(city, staff)  # in review: nothing to deliver yet
+    signed_in(client, staff.clerk)
+    status, html = get(client, DELIVERIES, WEDNESDAY)
+    assert status == 200
+    text = text_of(html)
+    assert "待送达 2 件" in text
+    assert "待签收 0 件" in text
+    assert 'aria-current="page">待送达' in html
+    assert "待送达：共 2 件" in text
+    assert 'aria-sort="ascending"><a href="?tab=to_deliver&amp;sort=-due">决定日期' in html
+    assert '<option value="due">决定日期，最早在前</option>' in html
+    rows = rows_of(html)
+    assert [first.pk in rows[0], later.pk in rows[1]] == [True, True]
+    assert rows[0].startswith("— 2026-10-09 道路运输经营许可证核发")
+    assert "准予许可" in rows[0]
+    assert f'href="/workbench/cases/{first.pk}/">道路运输经营许可证核发</a>' in html
+    newest = rows_of(get(client, f"{DELIVERIES}&sort=-due", WEDNESDAY)[1])
+    assert [later.pk in newest[0], first.pk in newest[1]] == [True, True]
+    # The other tabs keep their own column.
+    assert ">办理时限<" in get(client, "/workbench/cases/", WEDNESDAY)[1]
+
+    # The case page leads back to 待送达 and offers the delivery.
+    status, html = get(client, f"/workbench/cases/{first.pk}/", WEDNESDAY)
+    assert '<a href="/workbench/cases/?tab=to_deliver">受理队列 · 待送达</a>' in html
+    assert 'id="review-complete"' in html
+    response = post(
+        client,
+        action_url(first, "complete"),
+        {"complete-delivery": "mail", "complete-tracking_no": "SF1234567890"},
+        WEDNESDAY,
+    )
+    assert response.status_code == 302
+    text = text_of(get(client, DELIVERIES, WEDNESDAY)[1])
+    assert "待送达 1 件" in text
+    assert first.pk not in text
+    assert later.pk in text
+
+
+def test_another_department_s_clerk_has_nothing_to_deliver(client: Client, city: City) -> None:
+    staff = setup(city)
+    case = decided_case(city, staff)
+    signed_in(client, make_staff("market_clerk", city.market, Role.CLERK))
+    status, html = get(client, DELIVERIES, WEDNESDAY)
+    assert status == 200
+    assert "待送达 0 件" in text_of(html)
+    assert case.pk not in html
+    assert "没有符合条件的办件。" in html
+
+
+def test_review_staff_without_the_clerk_role_get_the_acceptance_queue_s_403(
+    client: Client, city: City
+) -> None:
+    staff = setup(city)
+    decided_case(city, staff)
+    for user in (staff.approver, staff.reviewer, staff.handler, city.supervisor):
+        signed_in(client, user)
+        assert get(client, DELIVERIES, WEDNESDAY)[0] == 403
+        assert get(client, "/workbench/cases/", WEDNESDAY)[0] == 403
+
+
+def test_to_deliver_costs_the_same_queries_for_a_full_page(client: Client, city: City) -> None:
+    staff = setup(city)
+    decided_case(city, staff)
+    signed_in(client, staff.clerk)
+    get(client, DELIVERIES, WEDNESDAY)  # warm the session and the calendar
+    with on(WEDNESDAY), CaptureQueriesContext(connection) as one:
+        assert client.get(DELIVERIES).status_code == 200
+    for day in (25, 28):
+        decided_case(city, staff, at(2026, 9, day, 10, 0))
+    with on(WEDNESDAY), CaptureQueriesContext(connection) as three:
+        html = client.get(DELIVERIES).content.decode()
+    assert len(rows_of(html)) == 3
+    assert len(three) == len(one)
+
+
 # --- The case page -----------------------------------------------------------------------------
 
 
