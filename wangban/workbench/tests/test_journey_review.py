@@ -5,7 +5,9 @@ DESIGN.md's worked example (accepted Thu 2026-09-24, P = 15, due Thu 10-22):
   on to 审核 with an opinion;
 - Tue 09-29 the reviewer suspends it for 现场勘查: the case page says the clock is stopped,
   with no due date; Fri 10-09 the reviewer resumes it (due Tue 10-27) and passes it on;
-- Mon 10-12 the approver extends it by 5 working days (due Tue 11-03) and decides 准予许可.
+- Mon 10-12 the approver extends it by 5 working days (due Tue 11-03) and decides 准予许可;
+- Tue 10-13 the accepting clerk finds it in 待送达 of the acceptance queue, opens it,
+  records its delivery by mail with the tracking number, and it leaves 待送达.
 
 Each member of staff signs in with the second factor, as the other journeys do.
 """
@@ -98,7 +100,7 @@ def travel(moment: datetime):
 def test_review_suspension_extension_and_decision(page, city: City) -> None:
     review_item(city, steps=STEPS)
     staff = review_staff(city)
-    for user in (staff.handler, staff.reviewer, staff.approver):
+    for user in (staff.handler, staff.reviewer, staff.approver, staff.clerk):
         totp_device(user)
     with time_machine.travel(ACCEPTED_AT, tick=False):
         case = submitted_case(city)
@@ -187,6 +189,31 @@ def test_review_suspension_extension_and_decision(page, city: City) -> None:
         "2026-10-12",
         "2026-11-03",
     )
+
+    # Tue 10-13: the clerk finds the result to deliver in 待送达 and mails it.
+    with travel(at(2026, 10, 13, 10, 0)):
+        sign_in(page, staff.clerk, "/workbench/cases/")
+        page.get_by_role("link", name=re.compile("^待送达 1")).click()
+        page.wait_for_url("**/workbench/cases/?tab=to_deliver")
+        row = page.locator("tbody tr").first
+        assert "2026-10-12" in row.inner_text()
+        assert "准予许可" in row.inner_text()
+        assert no_sideways_scroll(page)
+        row.get_by_role("link", name="道路运输经营许可证核发").click()
+        page.wait_for_url(lambda address: urlsplit(address).path == case_url)
+        settle(page)
+        open_panel(page, "complete")
+        page.get_by_label("邮寄送达").check()
+        page.get_by_label("快递单号").fill("SF1234567890")
+        submit(page, "complete", "已办结：邮寄送达。")
+        page.get_by_role("link", name="受理队列").click()
+        page.wait_for_url(lambda address: urlsplit(address).path == "/workbench/cases/")
+        page.get_by_role("link", name=re.compile("^待送达 0")).click()
+        page.wait_for_url("**/workbench/cases/?tab=to_deliver")
+        expect(page.locator("tbody")).to_contain_text("没有符合条件的办件。")
+
+    case = Case.objects.get(pk=case.pk)
+    assert (case.state, case.delivery, case.tracking_no) == ("completed", "mail", "SF1234567890")
 
 
 #: An item's form whose last field has the long label of an applicant's commitment, as the
