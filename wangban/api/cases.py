@@ -440,12 +440,12 @@ class RequestCorrectionTransition(serializers.Serializer):
 
 class TerminateTransition(serializers.Serializer):
     action = action_field(CaseAction.TERMINATE)
-    reason = reason_field("终止办理的理由", "请写明终止办理的理由。")
+    reason = reason_field("终止办理的理由", actions.NEEDS_TERMINATE_REASON)
 
 
 class RejectTransition(serializers.Serializer):
     action = action_field(CaseAction.REJECT)
-    reason = reason_field("不予受理的具体理由", "请写明不予受理的具体理由。")
+    reason = reason_field("不予受理的具体理由", actions.NEEDS_REJECT_REASON)
 
 
 class WithdrawTransition(serializers.Serializer):
@@ -489,14 +489,14 @@ def choice_field(label: str, choices: Any, message: str, **kwargs: Any) -> seria
 
 class ApproveStepTransition(serializers.Serializer):
     action = action_field(CaseAction.APPROVE_STEP)
-    opinion = reason_field("审查意见", "请填写审查意见。")
+    opinion = reason_field("审查意见", review.NEEDS_OPINION)
     step = step_field()
     revision = revision_field()
 
 
 class ReturnStepTransition(serializers.Serializer):
     action = action_field(CaseAction.RETURN_STEP)
-    reason = reason_field("退回理由", "请写明退回的理由。")
+    reason = reason_field("退回理由", review.NEEDS_RETURN_REASON)
     step = step_field()
     revision = revision_field()
 
@@ -531,7 +531,7 @@ class SuspendTransition(serializers.Serializer):
         "请选择特别程序：site_survey 现场勘查、inspection 检验、testing 检测、quarantine 检疫、"
         "expert_review 专家评审、hearing 听证、public_notice 公示或 other 其他。",
     )
-    reason = reason_field("挂起理由", "请写明挂起的理由。")
+    reason = reason_field("挂起理由", review.NEEDS_SUSPEND_REASON)
     step = step_field()
     revision = revision_field()
 
@@ -555,7 +555,7 @@ class ExtendTransition(serializers.Serializer):
         ),
         help_text="超过法定延长期限（一般为 10 个工作日）仍会记录，并记入监察",
     )
-    reason = reason_field("延期理由", "请写明延长办理期限的理由。")
+    reason = reason_field("延期理由", review.NEEDS_EXTEND_REASON)
     step = step_field()
     revision = revision_field()
 

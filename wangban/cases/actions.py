@@ -210,6 +210,10 @@ def _text(value: str | None, field: str) -> str:
 
 
 NUL_MESSAGE = "内容中含有无法保存的空字符，请删除后重试。"
+#: What rejecting or terminating without a reason is told (the API's schema marks the reason
+#: required with the same words).
+NEEDS_REJECT_REASON = "请写明不予受理的具体理由。"
+NEEDS_TERMINATE_REASON = "请写明终止办理的理由。"
 
 
 #: How deep a form may nest objects and lists; real forms are two or three levels deep.
@@ -913,7 +917,7 @@ def do_reject(
     deem_if_due(case, actor)
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.REJECT)
-        locked.closing_reason = _require_text(reason, "reason", "请写明不予受理的具体理由。")
+        locked.closing_reason = _require_text(reason, "reason", NEEDS_REJECT_REASON)
         locked.closed_at = timezone.now()
         _finish(
             locked,
@@ -944,7 +948,7 @@ def do_terminate(
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.TERMINATE)
         require_correction_overdue(locked)
-        locked.closing_reason = _require_text(reason, "reason", "请写明终止办理的理由。")
+        locked.closing_reason = _require_text(reason, "reason", NEEDS_TERMINATE_REASON)
         locked.closed_at = timezone.now()
         _finish(
             locked,

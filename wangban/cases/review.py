@@ -80,6 +80,12 @@ TRACKING_NO_MAX_LENGTH = 64
 
 STALE_MESSAGE = "办件已被他人办理，当前环节已变化，请刷新后重试。"
 CHANGED_MESSAGE = "办件在您查看之后已被他人办理或变更，请刷新后重试。"
+#: What the review actions say of a missing opinion or reason (the API's schema marks these
+#: texts required with the same words).
+NEEDS_OPINION = "请填写审查意见。"
+NEEDS_RETURN_REASON = "请写明退回的理由。"
+NEEDS_SUSPEND_REASON = "请写明挂起的理由。"
+NEEDS_EXTEND_REASON = "请写明延长办理期限的理由。"
 
 
 def revision_of(case: Case) -> int:
@@ -229,7 +235,7 @@ def do_approve_step(
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.APPROVE_STEP, step, revision)
         current, following = _passing_on(locked)
-        text = _require_text(opinion, "opinion", "请填写审查意见。")
+        text = _require_text(opinion, "opinion", NEEDS_OPINION)
         now = timezone.now()
         cal = schedule.current_calendar()
         schedule.close_step(
@@ -270,7 +276,7 @@ def do_return_step(
     with action_transaction(case):
         locked, target = _begin(case, actor, CaseAction.RETURN_STEP, step, revision)
         current, previous = _returning(locked)
-        text = _require_text(reason, "reason", "请写明退回的理由。")
+        text = _require_text(reason, "reason", NEEDS_RETURN_REASON)
         now = timezone.now()
         cal = schedule.current_calendar()
         schedule.close_step(
@@ -398,7 +404,7 @@ def do_suspend(
             ]
         text = _text(reason, "reason")
         if not text:
-            problems["reason"] = ["请写明挂起的理由。"]
+            problems["reason"] = [NEEDS_SUSPEND_REASON]
         if problems:
             raise InvalidInput(fields=problems)
         declared = {
@@ -495,7 +501,7 @@ def do_extend(
             problems.update(error.fields)
         text = _text(reason, "reason")
         if not text:
-            problems["reason"] = ["请写明延长办理期限的理由。"]
+            problems["reason"] = [NEEDS_EXTEND_REASON]
         if problems:
             raise InvalidInput(fields=problems)
         now = timezone.now()
