@@ -21,8 +21,9 @@ def do_reveal_applicant_id_number(
     case_id: str, *, actor: Any, request: HttpRequest | None = None
 ) -> str:
     """The unmasked identity number of the case's applicant, for a clerk of its accepting
-    department (404 when the case is not visible, 403 for other viewers)."""
-    case = access_case(case_id, actor)
+    department (404 when the case is not seen as staff — the workbench's, where a clerk who is
+    only its applicant does not see it —, 403 for other viewers)."""
+    case = access_case(case_id, actor, as_staff=True)
     if not is_queue_clerk(case, actor):
         raise Forbidden("只有受理该办件的窗口人员可以查看申请人完整的身份证号码。")
     person = Person.objects.filter(user_id=case.applicant_id).first()

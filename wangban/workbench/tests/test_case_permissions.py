@@ -355,3 +355,26 @@ def test_staff_who_apply_as_citizens_follow_their_case_in_the_portal_not_the_wor
 
 def _page(case: Case) -> str:
     return reverse("workbench:case", args=[case.pk])
+
+
+def test_a_clerk_who_is_only_the_applicant_of_a_draft_cannot_reveal_its_id_number_there(
+    client: Client, city: City
+) -> None:
+    """A clerk of the accepting department who files their own online application sees its
+    draft only as its applicant: the workbench's case page is 404 to them, and so is its
+    reveal-identity action, which unmasks and audits nothing (it unmasked, audited a
+    `pii.view`, then answered 404)."""
+    item(city)
+    clerk = with_verified_identity(city.transport_clerk, "110101199003070054")
+    with time_machine.travel(at(2026, 11, 20, 15, 0), tick=False):
+        draft = actions.do_create_case(actor=clerk, item_code=CODE, form=dict(FORM))
+    assert draft.channel == Channel.ONLINE
+    as_user(client, clerk)
+    viewed = AuditEvent.objects.filter(action="pii.view").count()
+    with time_machine.travel(MONDAY, tick=False):
+        page = client.get(_page(draft))
+        revealed = client.post(f"/workbench/cases/{draft.pk}/id-number/")
+    assert page.status_code == 404
+    assert revealed.status_code == 404
+    assert "110101199003070054" not in revealed.content.decode()
+    assert AuditEvent.objects.filter(action="pii.view").count() == viewed
