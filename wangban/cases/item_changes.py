@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, reverse
 
 from wangban.cases.choices import CaseState
 from wangban.cases.models import Case
-from wangban.cases.notifications import tell_applicant
+from wangban.cases.notifications import tell_applicant, your_application
 from wangban.catalog.choices import ChangeEvent
 from wangban.catalog.models import ItemChange
 from wangban.core.links import public_url
@@ -86,7 +86,8 @@ def change_text(case: Case, change: ItemChange) -> tuple[str, str]:
             if case.state == CaseState.DRAFT
             else f"您已提交的申请仍按第{filed}版办理，如不再需要可撤回。"
         )
-        text = f"您申请的“{name}”已于{change.version.effective_on}取消。{consequence}详见{link}"
+        on = change.version.effective_on
+        text = f"{your_application(case)}已于{on}取消。{consequence}详见{link}"
         return title, text
     number = change.version.number
     title = _title(name, f"已调整为第{number}版")
@@ -96,7 +97,7 @@ def change_text(case: Case, change: ItemChange) -> tuple[str, str]:
         else f"您的申请仍按提交时的第{filed}版办理。"
     )
     text = (
-        f"您申请的“{name}”办事指南已于{change.version.effective_on}调整为第{number}版"
+        f"{your_application(case)}办事指南已于{change.version.effective_on}调整为第{number}版"
         f"（办理条件、材料、时限或收费可能变化）。{consequence}详见{link}"
     )
     return title, text

@@ -128,8 +128,11 @@ def test_adjustment_tells_each_open_case_once_and_cases_keep_their_version(city:
         first_version
     }
     in_review = Message.objects.get(key=f"case-item-change:{made['in_review'].pk}:{change.pk}:sms")
+    receipt_no = fresh(made["in_review"]).receipt_no
+    assert receipt_no
     assert in_review.payload["text"] == (
-        "您申请的“道路运输经营许可证核发”办事指南已于2026-09-28调整为第2版"
+        f"您申请的“道路运输经营许可证核发”（受理编号 {receipt_no}）"
+        "办事指南已于2026-09-28调整为第2版"
         "（办理条件、材料、时限或收费可能变化）。您的申请仍按提交时的第1版办理。"
         f"详见https://zwfw.example.gov.cn/items/{CODE}/"
     )
@@ -180,8 +183,9 @@ def test_cancellation_tells_open_cases_that_they_continue(city: City) -> None:
     assert change.event == "cancelled"
     assert item_change_messages() == expected([made[name] for name in OPEN], change)
     text = Message.objects.get(key=f"case-item-change:{made['suspended'].pk}:{change.pk}:sms")
+    receipt_no = fresh(made["suspended"]).receipt_no
     assert text.payload["text"] == (
-        "您申请的“道路运输经营许可证核发”已于2026-09-28取消。"
+        f"您申请的“道路运输经营许可证核发”（受理编号 {receipt_no}）已于2026-09-28取消。"
         f"您已提交的申请仍按第1版办理，如不再需要可撤回。详见https://zwfw.example.gov.cn/items/{CODE}/"
     )
 
