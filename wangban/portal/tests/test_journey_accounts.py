@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from wangban.accounts.models import AgentGrant
 from wangban.accounts.tests.helpers import PASSWORD, phone_for, resident_id, verified
@@ -37,7 +38,7 @@ def test_register_verify_log_in_and_authorise_an_agent(page) -> None:
     summary = page.get_by_role("alert")
     summary.wait_for()  # the refused form's page, once it has loaded
     assert summary.is_visible()
-    assert summary.evaluate("el => el === document.activeElement")  # focus on the summary
+    expect(summary).to_be_focused()  # autofocus lands once the page has loaded
     summary.get_by_role("link", name="两次输入的密码不一致。").click()
     assert page.evaluate("document.activeElement.id") == "id_new_password2"
     page.get_by_label("新密码", exact=True).fill(PASSWORD)
